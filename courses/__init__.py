@@ -1,0 +1,10 @@
+"""Courses: Courses, lessons, quizzes and learning paths for your role."""
+from lms.permissions import Permission
+from lms.plugins import MenuItem, Plugin
+
+plugin = Plugin(
+    name="courses",
+    title="Courses",
+    blueprints=("courses.views:bp",),
+    menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),),
+)

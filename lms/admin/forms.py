@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.permissions import Permission
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class PersonForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    employee_id = StringField("Employee id", validators=[Optional(), Length(max=64)])
+    job_role_id = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
+    department_id = SelectField("Department", coerce=_optional_int, validators=[Optional()])
+    wave_id = SelectField("Rollout wave", coerce=_optional_int, validators=[Optional()])
+    manager = StringField("Manager", validators=[Optional(), Length(max=254)],
+                          description="The manager's email or employee id; leave empty for none.")
+    hire_date = DateField("Hire date", validators=[Optional()])
+    permissions = MultiCheckboxField("Permissions", choices=[(p.value, p.label) for p in Permission])
+    submit = SubmitField("Save")
+
+
+class RosterUploadForm(FlaskForm):
+    roster = FileField("Roster CSV file", validators=[FileRequired(), FileAllowed(["csv"], "Upload a .csv file.")],
+                       description="Columns: email, name, and optionally employee_id, job_role, department, "
+                                   "manager, hire_date, wave, active, permissions.")
+    dry_run = BooleanField("Dry run: check the file and show what would change, without saving")
+    submit = SubmitField("Import")
+
+
+class OrgItemForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField("Save")
+
+
+class JobRoleForm(OrgItemForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=60),
+                                           Regexp(r"^[a-z][a-z0-9_]*$",
+                                                  message="Lowercase letters, digits and underscores.")],
+                       description="Used in roster files and course packs, e.g. sales_rep.")
+
+
+class WaveForm(OrgItemForm):
+    go_live = DateField("Go-live date", validators=[Optional()])
+
+
+class PeopleFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    department = SelectField("Department", coerce=_optional_int, validators=[Optional()])
+    job_role = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
+    wave = SelectField("Wave", coerce=_optional_int, validators=[Optional()])
+    permission = SelectField("Permission", choices=[("", "Any")] + [(p.value, p.label) for p in Permission],
+                             validators=[Optional()])
+    status = SelectField("Status", choices=[("active", "Active"), ("inactive", "Inactive"), ("all", "All")],
+                         default="active")

@@ -1,0 +1,122 @@
+"""Configuration: defaults, then the instance folder's ``config.py``, then ``LMS_*`` environment variables.
+
+Every setting Rapport reads is listed in :data:`DEFAULTS`; the README's configuration table mirrors it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # "development", "production" or "testing".
+    "LMS_ENV": "production",
+    "LMS_DATABASE_URL": None,  # None: SQLite file ``rapport.db`` in the instance folder
+    "LMS_PLUGINS": ["courses", "tracking", "comms", "governance"],
+    "LMS_BASE_URL": "http://127.0.0.1:5000",
+    "LMS_SITE_NAME": "Rapport",
+    "LMS_MAIL_SENDER": "Rapport <no-reply@rapport.invalid>",
+    "LMS_SMTP_HOST": "127.0.0.1",
+    "LMS_SMTP_PORT": 25,
+    "LMS_SMTP_USERNAME": None,
+    "LMS_SMTP_PASSWORD": None,
+    "LMS_SMTP_STARTTLS": False,
+    "LMS_SMTP_TIMEOUT": 10,
+    "LMS_PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "LMS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LMS_LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "LMS_LOGIN_FAILURE_WINDOW": 900,  # seconds
+    "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
+    "LMS_SECRET_KEY": None,
+    # Send cookies only over HTTPS. Default: on in production, off otherwise.
+    "LMS_SECURE_COOKIES": None,
+}
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def _parse_env(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        try:
+            return _BOOLEANS[raw.strip().lower()]
+        except KeyError:
+            raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)") from None
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if isinstance(default, list):
+        if raw.strip().startswith("["):
+            value = json.loads(raw)
+            if not isinstance(value, list):
+                raise ConfigError(f"{name} must be a list")
+            return [str(v) for v in value]
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] | None) -> None:
+    """Fill ``config`` in order: defaults, instance ``config.py``, ``LMS_*`` environment, ``overrides``."""
+    config.update(DEFAULTS)
+    instance_file = Path(instance_path, "config.py")
+    if instance_file.is_file():
+        namespace: dict[str, Any] = {}
+        exec(compile(instance_file.read_text(), str(instance_file), "exec"), namespace)  # noqa: S102
+        config.update({k: v for k, v in namespace.items() if k.isupper()})
+    for name, default in DEFAULTS.items():
+        if name in os.environ:
+            config[name] = _parse_env(name, os.environ[name], default)
+    if overrides:
+        config.update(overrides)
+
+    if not config["LMS_DATABASE_URL"]:
+        config["LMS_DATABASE_URL"] = "sqlite:///" + str(Path(instance_path, "rapport.db"))
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["LMS_DATABASE_URL"])
+    config["SECRET_KEY"] = config["LMS_SECRET_KEY"] or _development_secret(config, instance_path)
+    config["MAX_CONTENT_LENGTH"] = config["LMS_MAX_UPLOAD_BYTES"]
+    config["TESTING"] = config["LMS_ENV"] == "testing" or config.get("TESTING", False)
+    secure = config["LMS_SECURE_COOKIES"]
+    if isinstance(secure, str):
+        secure = _parse_env("LMS_SECURE_COOKIES", secure, False)
+    if secure is None:
+        secure = config["LMS_ENV"] == "production"
+    config.update(
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret(config: dict[str, Any], instance_path: str) -> str:
+    if config["LMS_ENV"] == "production":
+        raise ConfigError(
+            "LMS_SECRET_KEY is not set. In production Rapport refuses to start without it: "
+            "set LMS_SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    key_file = Path(instance_path, "secret_key")
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,92 @@
+"""Permissions (what a person may do), separate from job roles (what a person does at the company).
+
+Every view declares the permission it needs with :func:`requires` or declares itself :func:`public`.
+The app refuses any request to a view that declared neither (fail closed), and
+``tests/lms/test_route_permissions.py`` walks every route for every permission.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable)
+
+PERMISSION_ATTR = "_lms_permission"
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+class Permission(enum.StrEnum):
+    LEARNER = "learner"
+    MANAGER = "manager"
+    TRAINER = "trainer"
+    PROGRAM_OFFICE = "program_office"
+    SPONSOR = "sponsor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "learner": "Learner",
+            "manager": "Manager (sees own reports)",
+            "trainer": "Trainer",
+            "program_office": "Program office",
+            "sponsor": "Executive sponsor",
+            "admin": "Administrator",
+        }[self.value]
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Only people holding ``permission`` may call the view; others get 403, anonymous users the login page."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(guarded, PERMISSION_ATTR, permission)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def login_required(view: F) -> F:
+    """Any signed-in person may call the view (their own account pages)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    setattr(guarded, PERMISSION_ATTR, AUTHENTICATED)
+    return guarded  # type: ignore[return-value]
+
+
+def public(view: F) -> F:
+    """Anyone may call the view, signed in or not (login, password reset, health)."""
+    setattr(view, PERMISSION_ATTR, PUBLIC)
+    return view
+
+
+def declared_permission(view: Callable) -> Permission | str | None:
+    return getattr(view, PERMISSION_ATTR, None)
+
+
+def refuse_undeclared_views() -> None:
+    """``before_request`` hook: a view without a declared permission is a bug; answer 403, never serve it."""
+    if request.endpoint is None or request.endpoint == "static" or request.endpoint.endswith(".static"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and declared_permission(view) is None:
+        current_app.logger.error("view %s declares no permission; refused", request.endpoint)
+        abort(403)

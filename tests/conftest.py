@@ -1,0 +1,256 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL when LMS_TEST_DATABASE_URL is set), a real SMTP server,
+factories for people and organisation, and helpers that sign in and post forms with their CSRF token."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from email import message_from_bytes, policy
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from lms import create_app
+from lms.extensions import db
+from lms.people.models import Department, JobRole, Person, PersonPermission, RolloutWave
+from lms.permissions import Permission
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """Collects every mail the real SMTP server receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's handler name)
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def text(self, index: int = -1) -> str:
+        """The plain-text body of a received mail."""
+        return self.messages[index].get_body(("plain",)).get_content()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture()
+def inbox(smtp_server) -> Inbox:
+    smtp_server[1].clear()
+    return smtp_server[1]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("LMS_TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db"))
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url, instance_path, smtp_server) -> dict:
+    return {
+        "LMS_ENV": "testing",
+        "LMS_SECRET_KEY": "test-secret-key-not-for-production",
+        "LMS_DATABASE_URL": database_url,
+        "LMS_SMTP_HOST": "127.0.0.1",
+        "LMS_SMTP_PORT": smtp_server[0].port,
+        "LMS_BASE_URL": "http://localhost",
+        "LMS_INSTANCE_PATH": instance_path,
+    }
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: its own ``g`` and database session,
+    even while the test itself holds an app context (pytest-flask pushes one)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            self._context_stack.close()  # contexts Flask preserved for `with client:` blocks, unused here
+        return response
+
+
+def _make_app(config: dict):
+    os.environ["LMS_INSTANCE_PATH"] = config["LMS_INSTANCE_PATH"]
+    try:
+        app = create_app({k: v for k, v in config.items() if k != "LMS_INSTANCE_PATH"})
+    finally:
+        del os.environ["LMS_INSTANCE_PATH"]
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def _schema(base_config) -> None:
+    """Start from an empty database and apply every migration once per test session."""
+    app = _make_app(base_config)
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            else:
+                tables = connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars()
+                connection.execute(text("PRAGMA foreign_keys=OFF"))
+                for table in list(tables):
+                    connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+        from lms.migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture()
+def make_app(base_config, _schema):
+    """Build an app with config overrides; its tables are emptied after the test."""
+    apps = []
+
+    def factory(**overrides):
+        app = _make_app({**base_config, **overrides})
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        with apps[0].app_context():
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@dataclass
+class Factory:
+    """Makes people and organisation rows (committed, so the app's requests see them)."""
+
+    counter: int = 0
+    roles: dict = field(default_factory=dict)
+
+    def job_role(self, code: str) -> JobRole:
+        role = db.session.scalar(select(JobRole).where(JobRole.code == code))
+        if role is None:
+            role = JobRole(code=code, name=code.replace("_", " ").capitalize())
+            db.session.add(role)
+            db.session.flush()
+        return role
+
+    def department(self, name: str) -> Department:
+        row = db.session.scalar(select(Department).where(Department.name == name))
+        if row is None:
+            row = Department(name=name)
+            db.session.add(row)
+            db.session.flush()
+        return row
+
+    def wave(self, name: str) -> RolloutWave:
+        row = db.session.scalar(select(RolloutWave).where(RolloutWave.name == name))
+        if row is None:
+            row = RolloutWave(name=name)
+            db.session.add(row)
+            db.session.flush()
+        return row
+
+    def person(self, *, role: str | None = "sales_rep", permissions=(Permission.LEARNER,), password: str | None = PASSWORD,
+               department: str | None = "Sales", wave: str | None = None, manager: Person | None = None,
+               email: str | None = None, name: str | None = None, employee_id: str | None = None,
+               hire_date: date | None = None, active: bool = True) -> Person:
+        from lms.auth.services import hash_password
+
+        self.counter += 1
+        person = Person(
+            email=email or f"person{self.counter}@example.com", name=name or f"Person {self.counter}",
+            employee_id=employee_id or f"T{self.counter:05d}", job_role=self.job_role(role) if role else None,
+            department=self.department(department) if department else None,
+            wave=self.wave(wave) if wave else None, manager=manager, hire_date=hire_date, active=active,
+            password_hash=hash_password(password) if password else None,
+            permission_rows=[PersonPermission(permission=Permission(p).value) for p in permissions],
+        )
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+
+@pytest.fixture()
+def factory(app) -> Factory:
+    return Factory()
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """Post ``data`` to ``url`` with the CSRF token from the page at ``form_url`` (default: ``url``)."""
+    data = {"csrf_token": csrf_token(client, form_url or url), **data}
+    return client.post(url, data=data, **kwargs)
+
+
+def login(client, person: Person, password: str = PASSWORD):
+    response = post_form(client, "/auth/login", {"email": person.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture()
+def as_person(client):
+    """Sign the test client in as a person: ``as_person(factory.person(...))``."""
+
+    def sign_in(person: Person):
+        login(client, person)
+        return client
+
+    return sign_in

@@ -1,0 +1,155 @@
+"""Sign-in, sign-out, throttling, password reset over real SMTP, account page."""
+from __future__ import annotations
+
+import re
+import time
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from lms.extensions import db
+from tests.conftest import PASSWORD, csrf_token, login, post_form
+
+
+def test_sign_in_and_out(client, factory):
+    person = factory.person()
+    response = login(client, person)
+    assert response.headers["Location"] == "/"
+    page = client.get("/")
+    assert person.name.split()[0] in page.get_data(as_text=True)
+    response = post_form(client, "/auth/logout", {}, form_url="/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # back to the login page
+
+
+def test_wrong_password_is_refused_with_a_message(client, factory):
+    person = factory.person()
+    response = post_form(client, "/auth/login", {"email": person.email, "password": "not the password"})
+    assert response.status_code == 401
+    assert "do not match an active account" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_inactive_person_cannot_sign_in(client, factory):
+    person = factory.person(active=False)
+    response = post_form(client, "/auth/login", {"email": person.email, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_next_parameter_never_leaves_the_site(client, factory):
+    person = factory.person()
+    token = csrf_token(client, "/auth/login")
+    response = client.post("/auth/login?next=//evil.example/x",
+                           data={"csrf_token": token, "email": person.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_login_is_throttled_per_account(client, factory):
+    person = factory.person()
+    for _ in range(5):
+        post_form(client, "/auth/login", {"email": person.email, "password": "wrong password!"})
+    response = post_form(client, "/auth/login", {"email": person.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+
+
+def test_login_is_throttled_per_address(make_app, factory):
+    app = make_app(LMS_LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    client = app.test_client()
+    people = [factory.person() for _ in range(4)]
+    with app.app_context():
+        for person in people[:3]:
+            post_form(client, "/auth/login", {"email": person.email, "password": "wrong password!"})
+        response = post_form(client, "/auth/login", {"email": people[3].email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_login_requires_csrf_token(client, factory):
+    person = factory.person()
+    response = client.post("/auth/login", data={"email": person.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True) or "expired" in response.get_data(as_text=True)
+
+
+def _reset_link(inbox) -> str:
+    assert len(inbox.messages) == 1
+    match = re.search(r"http://localhost(/auth/reset/\S+)", inbox.text())
+    assert match, inbox.text()
+    return match.group(1)
+
+
+def test_password_reset_by_mail(client, factory, inbox):
+    person = factory.person(password=None)
+    response = post_form(client, "/auth/forgot", {"email": person.email.upper()})
+    assert response.status_code == 302
+    assert inbox.messages[0]["To"] == person.email
+    link = _reset_link(inbox)
+    response = post_form(client, link, {"password": "a brand new password", "confirm": "a brand new password"})
+    assert response.status_code == 302
+    login(client, person, "a brand new password")
+    # The link is single-use.
+    response = client.get(link)
+    assert response.status_code == 302
+    assert "/auth/forgot" in response.headers["Location"]
+
+
+def test_reset_for_unknown_address_says_the_same_and_sends_nothing(client, factory, inbox):
+    response = post_form(client, "/auth/forgot", {"email": "nobody@example.com"}, follow_redirects=True)
+    assert "If that address belongs to an account" in response.get_data(as_text=True)
+    assert inbox.messages == []
+
+
+def test_expired_reset_link_is_refused(app, client, factory):
+    person = factory.person()
+    age = app.config["LMS_PASSWORD_RESET_MAX_AGE"] + 5
+
+    class OldSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - age
+
+    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="lms.password-reset", signer=OldSigner)
+    token = serializer.dumps({"id": person.id, "h": person.password_hash[-12:]})
+    response = client.get(f"/auth/reset/{token}", follow_redirects=True)
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_tampered_reset_link_is_refused(client, factory):
+    response = client.get("/auth/reset/not-a-real-token", follow_redirects=True)
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_short_new_password_is_refused(client, factory, inbox):
+    person = factory.person()
+    post_form(client, "/auth/forgot", {"email": person.email})
+    link = _reset_link(inbox)
+    response = post_form(client, link, {"password": "short", "confirm": "short"})
+    assert response.status_code == 400
+    assert "at least 10" in response.get_data(as_text=True)
+
+
+def test_change_password_ends_other_sessions(app, client, factory):
+    person = factory.person()
+    other = app.test_client()
+    login(other, person)
+    login(client, person)
+    response = post_form(client, "/auth/account", {"current": PASSWORD, "password": "another password 1",
+                                                   "confirm": "another password 1"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302  # the old session no longer works
+
+
+def test_passwords_are_stored_as_argon2_hashes(factory):
+    person = factory.person()
+    db.session.refresh(person)
+    assert person.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in person.password_hash
+
+
+def test_session_cookie_flags(make_app, factory):
+    app = make_app(LMS_ENV="production")
+    client = app.test_client()
+    person = factory.person()
+    with app.app_context():
+        response = login(client, person)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
