@@ -1,4 +1,7 @@
-"""Communications: Rollout newsletters, reminders and recognition for audiences across the organisation."""
+"""Communications plugin.
+
+Rollout newsletters, reminders and recognition for audiences across the organisation.
+"""
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
 

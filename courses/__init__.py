@@ -1,4 +1,7 @@
-"""Courses: Courses, lessons, quizzes and learning paths for your role."""
+"""Courses plugin.
+
+Courses, lessons, quizzes and learning paths for your role.
+"""
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
 

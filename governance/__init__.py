@@ -1,4 +1,7 @@
-"""Governance: Training gaps by department, role and wave, against the program's goals, for the executive sponsor and board."""
+"""Governance plugin.
+
+Training gaps by department, role and wave, against the program's goals, for the executive sponsor and board.
+"""
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
 

@@ -80,7 +80,7 @@ def import_people(file: str, dry_run: bool) -> None:
     """Import a CSV roster: upsert by employee id or email; nothing is written if any row is invalid."""
     from lms.people.roster import import_roster
 
-    with click.open_file(file, encoding="utf-8-sig", newline="") as stream:
+    with click.open_file(file, "rb") as stream:
         total = _count_records(file)
         with click.progressbar(length=total, label="Checking rows", file=sys.stderr) as bar:
             report = import_roster(stream, actor_id=None, dry_run=dry_run, on_progress=bar.update)

@@ -44,7 +44,7 @@ def seed_demo(password: str, today: date | None = None) -> list[tuple[str, str]]
     if db.session.scalar(select(Person.id).where(Person.email == f"admin@{DOMAIN}")):
         return []
     today = today or date.today()
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 (demo names, not secrets)
     roles = {code: JobRole(code=code, name=name) for code, name in JOB_ROLES}
     departments = {name: Department(name=name) for name in DEPARTMENTS}
     waves = [RolloutWave(name=name, go_live=today + timedelta(days=offset)) for name, offset in WAVES]

@@ -90,3 +90,11 @@ def refuse_undeclared_views() -> None:
     if view is not None and declared_permission(view) is None:
         current_app.logger.error("view %s declares no permission; refused", request.endpoint)
         abort(403)
+
+
+def undeclared_endpoints(app) -> list[str]:
+    """Endpoints whose view declares no permission (static files excepted). Should always be empty."""
+    return sorted(
+        endpoint for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not endpoint.endswith(".static") and declared_permission(view) is None
+    )

@@ -120,8 +120,8 @@ def _csrf_error(error: CSRFError):
     db.session.rollback()
     if wants_json():
         return jsonify(error="The form had expired or was sent from elsewhere (CSRF check failed)."), 400
-    return render_template("lms/error.html", code=400,
-                           message="The form had expired or came from another site. Go back, reload and try again."), 400
+    message = "The form had expired or came from another site. Go back, reload and try again."
+    return render_template("lms/error.html", code=400, message=message), 400
 
 
 def _http_error(error: HTTPException):

@@ -1,4 +1,7 @@
-"""Tracking: Every learning event as an xAPI statement: the embedded LRS and forwarding to an external LRS."""
+"""Tracking plugin.
+
+Every learning event as an xAPI statement: the embedded LRS and forwarding to an external LRS.
+"""
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
 

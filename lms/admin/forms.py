@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -12,6 +21,10 @@ from lms.permissions import Permission
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _optional_int(value):
@@ -28,7 +41,7 @@ class PersonForm(FlaskForm):
     manager = StringField("Manager", validators=[Optional(), Length(max=254)],
                           description="The manager's email or employee id; leave empty for none.")
     hire_date = DateField("Hire date", validators=[Optional()])
-    permissions = MultiCheckboxField("Permissions", choices=[(p.value, p.label) for p in Permission])
+    permissions = MultiCheckboxField("Permissions", choices=choices((p.value, p.label) for p in Permission))
     submit = SubmitField("Save")
 
 
@@ -64,7 +77,7 @@ class PeopleFilterForm(FlaskForm):
     department = SelectField("Department", coerce=_optional_int, validators=[Optional()])
     job_role = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
     wave = SelectField("Wave", coerce=_optional_int, validators=[Optional()])
-    permission = SelectField("Permission", choices=[("", "Any")] + [(p.value, p.label) for p in Permission],
+    permission = SelectField("Permission", choices=choices([("", "Any")] + [(p.value, p.label) for p in Permission]),
                              validators=[Optional()])
-    status = SelectField("Status", choices=[("active", "Active"), ("inactive", "Inactive"), ("all", "All")],
+    status = SelectField("Status", choices=choices([("active", "Active"), ("inactive", "Inactive"), ("all", "All")]),
                          default="active")

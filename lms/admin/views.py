@@ -1,13 +1,19 @@
 """The admin area: people, roster import, departments, job roles, waves, audit log."""
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.admin.forms import JobRoleForm, OrgItemForm, PeopleFilterForm, PersonForm, RosterUploadForm, WaveForm
+from lms.admin.forms import (
+    JobRoleForm,
+    OrgItemForm,
+    PeopleFilterForm,
+    PersonForm,
+    RosterUploadForm,
+    WaveForm,
+    choices,
+)
 from lms.audit.services import recent_events_query
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
@@ -21,8 +27,9 @@ ORG_FORMS = {"departments": OrgItemForm, "job-roles": JobRoleForm, "waves": Wave
 ORG_TITLES = {"departments": "Departments", "job-roles": "Job roles", "waves": "Rollout waves"}
 
 
-def _choices(model, blank: str = "—") -> list[tuple]:
-    return [(None, blank)] + [(row.id, row.name) for row in db.session.scalars(select(model).order_by(model.name))]
+def _choices(model, blank: str = "—") -> list:
+    rows = db.session.scalars(select(model).order_by(model.name))
+    return choices([("", blank)] + [(row.id, row.name) for row in rows])
 
 
 @bp.route("/")
@@ -134,8 +141,7 @@ def people_import():
     form = RosterUploadForm()
     report = None
     if form.validate_on_submit():
-        stream = io.TextIOWrapper(form.roster.data.stream, encoding="utf-8-sig", newline="")
-        report = roster.import_roster(stream, actor_id=current_user.id, dry_run=form.dry_run.data)
+        report = roster.import_roster(form.roster.data.stream, actor_id=current_user.id, dry_run=form.dry_run.data)
         if report.ok and not report.dry_run:
             db.session.commit()
             flash("Roster imported: " + report.summary(), "success")

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
 from lms.people.models import Person
+from lms.types import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

@@ -8,8 +8,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
 from lms.permissions import Permission
+from lms.types import UTCDateTime, utcnow
 
 
 class Department(db.Model):

@@ -9,10 +9,10 @@ reported with its line number, and nothing is written when any row is invalid.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
@@ -84,14 +84,26 @@ class RosterFormatError(Exception):
     """The file itself cannot be read as a roster (encoding, header)."""
 
 
-def read_rows(stream: io.TextIOBase) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    """Decode line by line, so a byte that is not UTF-8 is reported on its own line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise RosterFormatError(
+                f"line {number}: the file is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r}); "
+                "save it as 'CSV UTF-8'"
+            ) from None
+
+
+def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Read the header and yield (line number where the record starts, cells)."""
-    reader = csv.reader(stream)
+    reader = csv.reader(_decoded_lines(stream))
     try:
         header = next(reader)
     except StopIteration:
         raise RosterFormatError("line 1: the file is empty; expected a header row") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except csv.Error as exc:
         raise RosterFormatError(f"line 1: {exc}") from None
     columns = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     unknown = [c for c in columns if c not in COLUMNS]
@@ -113,8 +125,6 @@ def read_rows(stream: io.TextIOBase) -> tuple[list[str], Iterator[tuple[int, lis
                 cells = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
-                raise RosterFormatError(f"line {start}: the file is not UTF-8 ({exc.reason})") from None
             except csv.Error as exc:
                 raise RosterFormatError(f"line {start}: {exc}") from None
             yield start, cells
@@ -124,7 +134,7 @@ def read_rows(stream: io.TextIOBase) -> tuple[list[str], Iterator[tuple[int, lis
 
 
 def import_roster(
-    stream: io.TextIOBase,
+    stream: BinaryIO,
     *,
     actor_id: int | None,
     dry_run: bool = False,
@@ -400,9 +410,10 @@ def _changes(row: _Row, current, departments, waves) -> dict:
                 out[col] = new_id
     if "manager" in v:
         target = v["manager"]
-        if target is None or target[0] == "r" or target[1] != current.manager_id:
-            if not (target is None and current.manager_id is None):
-                out["manager"] = target
+        unchanged = (target is None and current.manager_id is None) or (
+            target is not None and target[0] == "p" and target[1] == current.manager_id)
+        if not unchanged:
+            out["manager"] = target
     if "permissions" in v:
         out["permissions"] = v["permissions"]
     return out

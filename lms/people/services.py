@@ -181,7 +181,7 @@ def org_rows(kind: str) -> list[tuple]:
     counts = (select(column, func.count()).where(Person.active.is_(True)).group_by(column).subquery())
     query = (select(model, func.coalesce(counts.c[1], 0)).outerjoin(counts, counts.c[0] == model.id)
              .order_by(model.name))
-    return list(db.session.execute(query).tuples())
+    return list(db.session.execute(query))
 
 
 def save_org_item(kind: str, values: dict, *, item_id: int | None, actor_id: int | None):
@@ -216,7 +216,8 @@ def delete_org_item(kind: str, item_id: int, *, actor_id: int | None) -> None:
         raise NotFound(f"There is no such {label}.")
     used = db.session.scalar(select(func.count()).where(_PERSON_COLUMN[model] == item_id))
     if used:
-        raise Conflict(f"{used} people still belong to the {label} {item.name!r}; move them first.")
+        who = "1 person still belongs" if used == 1 else f"{used} people still belong"
+        raise Conflict(f"{who} to the {label} “{item.name}”; move them first.")
     db.session.delete(item)
     db.session.flush()
     audit(actor_id, f"{kind}.delete", item.name)

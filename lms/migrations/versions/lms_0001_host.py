@@ -11,7 +11,6 @@ from alembic import op
 
 import lms.types
 
-
 revision = 'lms_0001'
 down_revision = None
 branch_labels = ('lms',)
