@@ -8,6 +8,7 @@ Uses only the standard library, so it runs before anything is installed.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -46,10 +47,8 @@ def demo() -> int:
     env = {**os.environ, "LMS_ENV": os.environ.get("LMS_ENV", "development")}
     flask("lms", "demo", env=env)
     print("Serving the demo on http://127.0.0.1:5000 (Ctrl+C to stop).", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         flask("run", "--host", "127.0.0.1", "--port", os.environ.get("LMS_DEMO_PORT", "5000"), env=env)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
