@@ -9,5 +9,9 @@ plugin = Plugin(
     name="courses",
     title="Courses",
     blueprints=("courses.views:bp",),
+    models="courses.models",
+    receivers="courses.receivers",
+    cli="courses.cli:group",
+    migrations="courses.migrations",
     menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),),
 )

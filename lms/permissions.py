@@ -19,6 +19,8 @@ F = TypeVar("F", bound=Callable)
 PERMISSION_ATTR = "_lms_permission"
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+API_CLIENT_PREFIX = "lrs:"  # declared by views that API clients call with HTTP Basic credentials
+API_AUTHENTICATOR = "lms.api_authenticator"  # app.extensions key: (key, secret) -> principal with .scopes, or None
 
 
 class Permission(enum.StrEnum):
@@ -76,6 +78,44 @@ def public(view: F) -> F:
     """Anyone may call the view, signed in or not (login, password reset, health)."""
     setattr(view, PERMISSION_ATTR, PUBLIC)
     return view
+
+
+def requires_lrs_scope(scope: str) -> Callable[[F], F]:
+    """Only API clients whose HTTP Basic credentials carry ``scope`` may call the view (the embedded LRS).
+
+    Sessions play no part: without valid credentials every caller gets 401 with a ``WWW-Authenticate`` challenge
+    and a JSON body; valid credentials without the scope get 403. The credentials are checked by the callable a
+    plugin stores in ``app.extensions[API_AUTHENTICATOR]``; the principal it returns is put in ``g.api_client``.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            from flask import g, jsonify
+
+            auth = request.authorization
+            authenticate = current_app.extensions.get(API_AUTHENTICATOR)
+            principal = None
+            if auth is not None and auth.type == "basic" and authenticate is not None:
+                principal = authenticate(auth.username or "", auth.password or "")
+            if principal is None:
+                message = ("Credentials of an LRS client are required (HTTP Basic: key and secret)."
+                           if auth is None else "These credentials were refused.")
+                response = jsonify(error=message, status=401)
+                response.status_code = 401
+                response.headers["WWW-Authenticate"] = 'Basic realm="xAPI", charset="UTF-8"'
+                return response
+            if scope not in principal.scopes:
+                response = jsonify(error=f"This LRS client does not hold the {scope!r} scope.", status=403)
+                response.status_code = 403
+                return response
+            g.api_client = principal
+            return view(*args, **kwargs)
+
+        setattr(guarded, PERMISSION_ATTR, API_CLIENT_PREFIX + scope)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def declared_permission(view: Callable) -> Permission | str | None:

@@ -25,7 +25,8 @@ People were deactivated; their records stay. kwargs: ``person_ids: list[int]``.
 
 # --- learning (sender: None; emitted by the courses plugin) -----------------------------------------------
 enrolled = _signals.signal("enrolled", doc="""
-A person was enrolled in a course or path. kwargs: ``enrolment`` (courses.models.Enrolment).
+People were enrolled in courses (by a path, by hand, or as remedial training).
+kwargs: ``enrolment_ids: list[int]`` (courses.models.Enrolment ids; sent once per batch).
 """)
 lesson_viewed = _signals.signal("lesson-viewed", doc="""
 A learner opened a lesson. kwargs: ``person``, ``lesson``, ``enrolment``.
@@ -46,7 +47,7 @@ course_completed = _signals.signal("course-completed", doc="""
 A learner completed every required item of a course version. kwargs: ``person``, ``enrolment``.
 """)
 path_completed = _signals.signal("path-completed", doc="""
-A learner completed every course of a learning path. kwargs: ``person``, ``assignment``.
+A learner completed every course of a learning path. kwargs: ``person``, ``assignment`` (PathAssignment).
 """)
 remedial_assigned = _signals.signal("remedial-assigned", doc="""
 Failing a quiz assigned its remedial module. kwargs: ``person``, ``attempt``, ``enrolment`` (the remedial one).

@@ -1,0 +1,30 @@
+"""How courses reacts to the host's signals."""
+from __future__ import annotations
+
+from lms import signals
+from lms.plugins import receiver
+from courses import enrolment, library
+
+
+@receiver(signals.people_joined, "courses")
+def assign_paths_to_joiners(sender, person_ids: list[int], **kwargs) -> None:
+    """New people get every path whose rules match them, the new-hire path for their role included."""
+    enrolment.assign_paths(person_ids)
+
+
+@receiver(signals.people_changed_role, "courses")
+def assign_paths_for_new_roles(sender, changes: list[tuple[int, int | None, int | None]], **kwargs) -> None:
+    """A person who changes role gets the new role's paths (what they already hold stays)."""
+    enrolment.assign_paths([person_id for person_id, _old, _new in changes])
+
+
+@receiver(signals.demo_seeded, "courses")
+def load_starter_library(sender, people, **kwargs) -> None:
+    """The demo gets the starter course packs and paths, assigned to everyone they match."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.people.models import Person
+
+    library.import_library(library.STARTER, actor_id=None)
+    enrolment.assign_paths(list(db.session.scalars(select(Person.id))))

@@ -1,0 +1,7 @@
+"""The courses blueprint: the learner's pages (``learner``) and the trainer's authoring pages (``author``)."""
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__, url_prefix="/learning", template_folder="../templates",
+               static_folder="../static", static_url_path="/static")
+
+from courses.views import author, learner  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,2 @@
+"""The trainer's authoring pages."""
+from __future__ import annotations

@@ -1,0 +1,13 @@
+"""The learner's pages: My learning, the lesson player, the quiz player, certificates."""
+from __future__ import annotations
+
+from flask import render_template
+
+from lms.permissions import Permission, requires
+from courses.views import bp
+
+
+@bp.route("/")
+@requires(Permission.LEARNER)
+def learning() -> str:
+    return render_template("courses/learner/my_learning.html")
