@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from courses import markdown
+from courses.models import QUESTION_TYPES, TRAINING_KINDS, Course, CourseVersion, Lesson, Module, Question, Quiz
 from lms.audit.services import record as audit
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.people.models import JobRole
-from courses import markdown
-from courses.models import QUESTION_TYPES, TRAINING_KINDS, Course, CourseVersion, Lesson, Module, Question, Quiz
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 

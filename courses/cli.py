@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from lms.extensions import db
 from courses import enrolment, library, packs
 from courses.models import Course
+from lms.extensions import db
 
 
 @click.group("courses")

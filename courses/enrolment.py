@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import insert, select, update
 
+from courses.models import Course, CourseVersion, Enrolment, LearningPath, PathAssignment, PathRule
 from lms import signals
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import Person
 from lms.types import utcnow
-from courses.models import Course, CourseVersion, Enrolment, LearningPath, PathAssignment, PathRule
 
 OPEN = ("assigned", "in_progress")
 _CHUNK = 2000

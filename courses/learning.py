@@ -11,14 +11,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from courses.enrolment import OPEN, add_months, enrol
+from courses.models import Course, CourseVersion, Enrolment, LessonProgress, PathAssignment, QuizAttempt
 from lms import signals
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people.models import Person
 from lms.types import utcnow
-from courses.enrolment import OPEN, add_months, enrol
-from courses.models import Course, CourseVersion, Enrolment, LessonProgress, PathAssignment, QuizAttempt
-
 
 # --- version content (immutable, so cached per process) -------------------------------------------------------
 

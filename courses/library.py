@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lms.extensions import db
-from lms.people.models import Department, JobRole, RolloutWave
 from courses import packs
 from courses.models import TRAINING_KINDS, Course, LearningPath, PathCourse, PathRule
+from lms.extensions import db
+from lms.people.models import Department, JobRole, RolloutWave
 
 STARTER = Path(__file__).parent / "content"
 

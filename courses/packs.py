@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from courses import authoring, markdown
+from courses.models import TRAINING_KINDS, Course, Lesson, Module, Question, Quiz
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import JobRole
-from courses import authoring, markdown
-from courses.models import TRAINING_KINDS, Course, Lesson, Module, Question, Quiz
 
 MAX_PACK_BYTES = 50 * 1024 * 1024
 
@@ -181,7 +181,8 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
                   "summary": str(module.get("summary") or "").strip(), "items": []}
         for item in module.get("items") or []:
             if not isinstance(item, dict) or not ({"lesson", "quiz"} & set(item)):
-                reader.problem("course.yaml", line, "each item is `lesson: lessons/FILE.md` or `quiz: quizzes/FILE.yaml`")
+                reader.problem("course.yaml", line,
+                               "each item is `lesson: lessons/FILE.md` or `quiz: quizzes/FILE.yaml`")
                 continue
             if "lesson" in item:
                 parsed_item = _parse_lesson(reader, str(item["lesson"]), ("course.yaml", item["__line__"]))

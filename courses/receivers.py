@@ -1,9 +1,9 @@
 """How courses reacts to the host's signals."""
 from __future__ import annotations
 
+from courses import enrolment, library
 from lms import signals
 from lms.plugins import receiver
-from courses import enrolment, library
 
 
 @receiver(signals.people_joined, "courses")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from lms.permissions import Permission, requires
 from courses.views import bp
+from lms.permissions import Permission, requires
 
 
 @bp.route("/")
