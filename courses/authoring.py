@@ -110,11 +110,16 @@ def _next_position(module: Module) -> int:
     return max([item.position for item in module.items], default=-1) + 1
 
 
+def normal_body(text: str) -> str:
+    """Lesson Markdown as stored: Unix newlines, no blank lines around it, one final newline."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n") + "\n"
+
+
 def save_lesson(module: Module, info: LessonInfo, *, lesson: Lesson | None = None) -> Lesson:
     if lesson is None:
         lesson = Lesson(position=_next_position(module))
         module.lessons.append(lesson)
-    lesson.title, lesson.body, lesson.minutes = info.title.strip(), info.body, max(1, info.minutes)
+    lesson.title, lesson.body, lesson.minutes = info.title.strip(), normal_body(info.body), max(1, info.minutes)
     db.session.flush()
     return lesson
 
@@ -212,12 +217,12 @@ def snapshot(course: Course) -> dict[str, Any]:
 
 def _lesson_snapshot(lesson: Lesson) -> dict[str, Any]:
     return {"type": "lesson", "key": lesson.key, "title": lesson.title, "minutes": lesson.minutes,
-            "markdown": lesson.body, "html": markdown.render(lesson.body), "source": lesson.source_name}
+            "markdown": lesson.body, "html": markdown.render(lesson.body)}
 
 
 def _quiz_snapshot(quiz: Quiz) -> dict[str, Any]:
     return {"type": "quiz", "key": quiz.key, "title": quiz.title, "pass_mark": quiz.pass_mark,
-            "attempts": quiz.max_attempts, "draw": quiz.draw, "remedial": quiz.remedial, "source": quiz.source_name,
+            "attempts": quiz.max_attempts, "draw": quiz.draw, "remedial": quiz.remedial,
             "questions": [{"key": q.key, "type": q.type, "topic": q.topic, "prompt": q.prompt,
                            "explanation": q.explanation, "options": q.options} for q in quiz.questions]}
 

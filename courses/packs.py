@@ -220,7 +220,7 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     meta["__line__"] = 2
     title = _need(reader, name, meta, "title", str)
     minutes = _need(reader, name, meta, "minutes", int)
-    body = "\n".join(lines[end + 1:]).strip("\n") + "\n"
+    body = authoring.normal_body("\n".join(lines[end + 1:]))
     body_start = end + 2 + (len(lines[end + 1:]) - len("\n".join(lines[end + 1:]).lstrip("\n").split("\n")))
     for line, message in markdown.problems(body):
         reader.problem(name, body_start + line - 1, message)
