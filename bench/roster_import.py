@@ -185,6 +185,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="roster rows to generate (default 100000)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
+    parser.add_argument("--with-paths", action="store_true",
+                        help="import the starter courses and learning paths first, so the import also assigns "
+                             "every new person their paths and enrolments (the realistic case)")
     args = parser.parse_args()
     if args.rows < BAD_LINE:
         parser.error(f"--rows must be at least {BAD_LINE} (the invalid row goes on line {BAD_LINE})")
@@ -202,8 +205,17 @@ def main() -> int:
         print()
 
         env = fresh_instance(root, "instance")
+        if args.with_paths:
+            subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "lms", "courses", "import",
+                            str(REPO / "courses" / "content")], cwd=REPO, env=env, check=True, capture_output=True)
+            print("starter courses and learning paths imported: the import also assigns paths")
         first = timed_import("first import", roster, args.rows, env, root)
         report(first)
+        if args.with_paths:
+            with sqlite3.connect(Path(env["LMS_INSTANCE_PATH"], "rapport.db")) as connection:
+                assignments = connection.execute("SELECT count(*) FROM path_assignment").fetchone()[0]
+                enrolments = connection.execute("SELECT count(*) FROM enrolment").fetchone()[0]
+            print(f"{'':24} {assignments:,} path assignments and {enrolments:,} enrolments made")
         count = person_count(env)
         if first.returncode != 0 or count != args.rows:
             failures.append(f"first import: exit {first.returncode}; {count:,} of {args.rows:,} people")
