@@ -13,5 +13,9 @@ plugin = Plugin(
     receivers="courses.receivers",
     cli="courses.cli:group",
     migrations="courses.migrations",
+    config={
+        "LMS_NEW_HIRE_DAYS": 90,  # people hired this many days ago or later count as new hires
+        "LMS_RECOMPLETION_DAYS": 30,  # days to re-complete a course whose new version requires it
+    },
     menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),),
 )

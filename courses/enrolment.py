@@ -37,7 +37,7 @@ def is_new_hire(hire_date: date | None, on: date) -> bool:
     """Hired within ``LMS_NEW_HIRE_DAYS`` (default 90) days before ``on``, or hired in the future."""
     if hire_date is None:
         return False
-    return hire_date >= on - timedelta(days=current_app.config.get("LMS_NEW_HIRE_DAYS", 90))
+    return hire_date >= on - timedelta(days=current_app.config["LMS_NEW_HIRE_DAYS"])
 
 
 def rule_matches(rule: PathRule, person: _PersonFacts | Person, on: date) -> bool:
@@ -177,7 +177,7 @@ def after_publish(version: CourseVersion) -> None:
         Enrolment.remedial_module.is_(None))).all()
     open_people = set(db.session.scalars(select(Enrolment.person_id).where(
         Enrolment.course_id == version.course_id, Enrolment.status.in_(OPEN))))
-    due = today() + timedelta(days=current_app.config.get("LMS_RECOMPLETION_DAYS", 30))
+    due = today() + timedelta(days=current_app.config["LMS_RECOMPLETION_DAYS"])
     seen, rows = set(), []
     for person_id, assignment_id in completed:
         if person_id in open_people or person_id in seen:

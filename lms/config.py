@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SECRET_KEY": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
     "LMS_SECURE_COOKIES": None,
+    # External LRS (xAPI 1.0.3, HTTP Basic) that every stored statement is forwarded to; None: no forwarding.
+    "LMS_LRS_FORWARD_URL": None,  # e.g. https://lrs.example.com/xAPI
+    "LMS_LRS_FORWARD_USERNAME": None,
+    "LMS_LRS_FORWARD_PASSWORD": None,
+    "LMS_LRS_FORWARD_TIMEOUT": 10,  # seconds per HTTP request to the external LRS
 }
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -97,6 +102,15 @@ def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] |
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
+
+
+def add_plugin_defaults(config: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """A plugin's settings: its default, unless the instance file set it; the environment beats both."""
+    for name, default in defaults.items():
+        if name in os.environ:
+            config[name] = _parse_env(name, os.environ[name], default)
+        else:
+            config.setdefault(name, default)
 
 
 def normalise_database_url(url: str) -> str:

@@ -10,10 +10,12 @@ import importlib
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 
+from lms.config import add_plugin_defaults
 from lms.permissions import Permission
 
 ENTRY_POINT_GROUP = "lms.plugins"
@@ -44,6 +46,7 @@ class Plugin:
     menu: tuple[MenuItem, ...] = ()
     migrations: str | None = None  # package holding Alembic revisions: "courses.migrations"
     dependencies: tuple[str, ...] = field(default=())
+    config: dict[str, Any] = field(default_factory=dict)  # the plugin's settings and their defaults
 
     def migrations_path(self) -> str | None:
         if not self.migrations:
@@ -85,6 +88,7 @@ def load_plugins(app: Flask, names: list[str]) -> list[Plugin]:
 
 
 def _register(app: Flask, plugin: Plugin) -> None:
+    add_plugin_defaults(app.config, plugin.config)
     if plugin.models:
         importlib.import_module(plugin.models)
     for reference in plugin.blueprints:

@@ -60,3 +60,12 @@ def test_importing_wsgi_modules_opens_no_database(tmp_path):
             "import lms, lms.models, courses, tracking, comms, governance\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_plugin_settings_have_defaults_and_follow_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"LMS_ENV": "development", "LMS_PLUGINS": ["courses"]})
+    assert app.config["LMS_NEW_HIRE_DAYS"] == 90
+    monkeypatch.setenv("LMS_NEW_HIRE_DAYS", "30")
+    app = create_app({"LMS_ENV": "development", "LMS_PLUGINS": ["courses"]})
+    assert app.config["LMS_NEW_HIRE_DAYS"] == 30
