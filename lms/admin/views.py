@@ -160,22 +160,29 @@ def roster_template() -> Response:
                     headers={"Content-Disposition": "attachment; filename=roster-template.csv"})
 
 
+def _save_org_form(form, kind: str, item_id: int | None) -> bool:
+    """Validate and save a department / job role / wave form; errors go onto the form. True when saved."""
+    if not form.validate_on_submit():
+        return False
+    values = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+    try:
+        people.save_org_item(kind, values, item_id=item_id, actor_id=current_user.id)
+    except DomainError as error:
+        db.session.rollback()
+        getattr(form, error.field or "name").errors.append(error.message)
+        return False
+    db.session.commit()
+    flash(f"{values['name']} is {'saved' if item_id else 'added'}.", "success")
+    return True
+
+
 @bp.route("/org/<kind>", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
 def org_list(kind: str):
     people.org_model(kind)
     form = ORG_FORMS[kind]()
-    if form.validate_on_submit():
-        values = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            people.save_org_item(kind, values, item_id=None, actor_id=current_user.id)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"{values['name']} is added.", "success")
-            return redirect(url_for("admin.org_list", kind=kind))
+    if _save_org_form(form, kind, None):
+        return redirect(url_for("admin.org_list", kind=kind))
     return render_template("admin/org_list.html", kind=kind, title=ORG_TITLES[kind], rows=people.org_rows(kind),
                            form=form), 400 if request.method == "POST" else 200
 
@@ -187,17 +194,8 @@ def org_edit(kind: str, item_id: int):
     if item is None:
         raise NotFound("There is no such item.")
     form = ORG_FORMS[kind](obj=item)
-    if form.validate_on_submit():
-        values = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            people.save_org_item(kind, values, item_id=item_id, actor_id=current_user.id)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"{values['name']} is saved.", "success")
-            return redirect(url_for("admin.org_list", kind=kind))
+    if _save_org_form(form, kind, item_id):
+        return redirect(url_for("admin.org_list", kind=kind))
     return render_template("admin/org_edit.html", kind=kind, title=ORG_TITLES[kind], item=item,
                            form=form), 400 if request.method == "POST" else 200
 
