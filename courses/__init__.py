@@ -17,5 +17,6 @@ plugin = Plugin(
         "LMS_NEW_HIRE_DAYS": 90,  # people hired this many days ago or later count as new hires
         "LMS_RECOMPLETION_DAYS": 30,  # days to re-complete a course whose new version requires it
     },
-    menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),),
+    menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),
+          MenuItem("Authoring", "courses.author_index", Permission.TRAINER, order=30)),
 )

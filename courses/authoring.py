@@ -261,7 +261,15 @@ def validate_for_publishing(course: Course) -> list[str]:
                 problems.append(f"quiz “{quiz.title}” has no questions")
             elif quiz.draw and quiz.draw > len(quiz.questions):
                 problems.append(f"quiz “{quiz.title}” draws {quiz.draw} of only {len(quiz.questions)} questions")
+            if quiz.remedial and not _remedial_exists(quiz.remedial):
+                problems.append(f"quiz “{quiz.title}” names remedial module {quiz.remedial}, which does not exist")
     return problems
+
+
+def _remedial_exists(reference: str) -> bool:
+    course_slug, _, module_slug = reference.partition("/")
+    return db.session.scalar(select(Module.id).join(Course).where(Course.slug == course_slug,
+                                                                  Module.slug == module_slug)) is not None
 
 
 def set_status(course: Course, status: str, *, actor_id: int | None) -> None:
@@ -270,6 +278,8 @@ def set_status(course: Course, status: str, *, actor_id: int | None) -> None:
         raise DomainError("Unknown status.")
     if status == "published" and not course.versions:
         raise DomainError("Publish the course first.")
+    if status == "draft" and course.versions:
+        raise DomainError("A course with published versions is published or archived, not a draft.")
     course.status = status
     db.session.flush()
     audit(actor_id, f"course.{status}", course.slug)

@@ -111,7 +111,10 @@ def read_zip(data: bytes) -> dict[str, bytes]:
             raise PackError([f"{info.filename}: unsafe path in zip"])
         if any(part.startswith((".", "__MACOSX")) for part in name.parts):
             continue
-        files[name.as_posix()] = archive.read(info)
+        try:
+            files[name.as_posix()] = archive.read(info)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
+            raise PackError([f"{info.filename}: the zip cannot be read ({exc})"]) from None
     roots = {name.split("/", 1)[0] for name in files if "/" in name}
     if "course.yaml" not in files and len(roots) == 1:  # the zip holds the pack's folder
         root = roots.pop() + "/"
@@ -152,12 +155,18 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
         reader.problem("course.yaml", course["__line__"], f"slug {slug!r}: lowercase letters, digits, hyphens")
     result["slug"] = slug
     result["title"] = _need(reader, "course.yaml", course, "title", str)
+    if result["title"] and len(result["title"]) > 200:
+        reader.problem("course.yaml", course["__line__"], "title is longer than 200 characters")
     kind = _need(reader, "course.yaml", course, "kind", str)
     if kind and kind not in TRAINING_KINDS:
         reader.problem("course.yaml", course["__line__"], f"kind {kind!r} is not one of {', '.join(TRAINING_KINDS)}")
     result["kind"] = kind
     result["summary"] = str(course.get("summary") or "").strip()
-    result["estimated_minutes"] = int(course.get("estimated_minutes") or 0)
+    minutes = course.get("estimated_minutes", 0)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+        reader.problem("course.yaml", course["__line__"], "estimated_minutes must be a whole number")
+        minutes = 0
+    result["estimated_minutes"] = minutes
     roles = course.get("job_roles") or []
     if not isinstance(roles, list):
         reader.problem("course.yaml", course["__line__"], "job_roles must be a list of job role codes")
@@ -174,12 +183,18 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
             continue
         line = module["__line__"]
         mslug = _need(reader, "course.yaml", module, "slug", str)
+        if mslug and not authoring.SLUG.match(mslug):
+            reader.problem("course.yaml", line, f"module slug {mslug!r}: lowercase letters, digits, hyphens")
         if mslug in seen_modules:
             reader.problem("course.yaml", line, f"module slug {mslug!r} is used twice")
         seen_modules.add(mslug)
         parsed = {"slug": mslug, "title": _need(reader, "course.yaml", module, "title", str),
                   "summary": str(module.get("summary") or "").strip(), "items": []}
-        for item in module.get("items") or []:
+        items = module.get("items") or []
+        if not isinstance(items, list):
+            reader.problem("course.yaml", line, "items must be a list")
+            items = []
+        for item in items:
             if not isinstance(item, dict) or not ({"lesson", "quiz"} & set(item)):
                 reader.problem("course.yaml", line,
                                "each item is `lesson: lessons/FILE.md` or `quiz: quizzes/FILE.yaml`")
@@ -248,7 +263,11 @@ def _parse_quiz(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str, A
     if remedial is not None and (not isinstance(remedial, str) or "/" not in remedial):
         reader.problem(name, quiz["__line__"], "remedial must be course-slug/module-slug")
     questions, ids = [], set()
-    for question in quiz.get("questions") or []:
+    raw_questions = quiz.get("questions") or []
+    if not isinstance(raw_questions, list):
+        reader.problem(name, quiz["__line__"], "questions must be a list")
+        raw_questions = []
+    for question in raw_questions:
         if not isinstance(question, dict):
             reader.problem(name, quiz["__line__"], "each question must be a mapping")
             continue

@@ -124,3 +124,25 @@ def test_cli_import_reports_problems_and_exits_non_zero(app, roles, tmp_path):
     assert result.exit_code == 1
     assert "lessons/01-what-is-a-lead.md:6: raw HTML <script> is not allowed" in result.output
     assert db.session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+def test_wrong_types_in_a_pack_are_reported_not_crashed_on(roles, tmp_path):
+    pack = _copy_pack(tmp_path)
+    text = (pack / "course.yaml").read_text()
+    text = text.replace("estimated_minutes:", "estimated_minutes: lots\nold_minutes:", 1)
+    (pack / "course.yaml").write_text(text)
+    quiz = pack / "quizzes" / "leads.yaml"
+    data = yaml.safe_load(quiz.read_text())
+    data["questions"] = "all of them"
+    quiz.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(packs.PackError) as caught:
+        packs.parse_pack(packs.read_folder(pack))
+    text = "\n".join(caught.value.problems)
+    assert "course.yaml:1: estimated_minutes must be a whole number" in text
+    assert "quizzes/leads.yaml:1: questions must be a list" in text
+    assert text.count("questions must be a list") == 1
+
+
+def test_a_damaged_zip_is_a_clear_error():
+    with pytest.raises(packs.PackError, match="problem"):
+        packs.read_zip(b"PK\x03\x04 definitely not a zip")
