@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
-PASSWORD = "bench password 1"
+PASSWORD = "bench password 1"  # noqa: S105 (a throwaway benchmark account)
 SETUP = r'''
 from pathlib import Path
 from sqlalchemy import select
@@ -43,7 +43,7 @@ with app.app_context():
     course = authoring.save_course(authoring.CourseInfo(slug="bench-course", title="Bench course",
                                                         kind="crm_application"), course=None, actor_id=None)
     for m in range(4):
-        module = authoring.save_module(course, authoring.ModuleInfo(slug=f"m{m}", title=f"Module {m + 1}"))
+        module = authoring.save_module(course, authoring.ModuleInfo(slug=f"m{{m}}", title=f"Module {{m + 1}}"))
         for text in texts[m * 5:(m + 1) * 5]:
             body = text.read_text().split("---", 2)[2]
             authoring.save_lesson(module, authoring.LessonInfo(title=text.stem, body=body, minutes=8))
@@ -84,7 +84,7 @@ def sign_in(port: int) -> str:
     conn.request("GET", "/auth/login")
     response = conn.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
+    cookie = session_cookie(response)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     body = urlencode({"csrf_token": token, "email": "bench@example.com", "password": PASSWORD})
     conn.request("POST", "/auth/login", body, {"Content-Type": "application/x-www-form-urlencoded",
@@ -93,7 +93,14 @@ def sign_in(port: int) -> str:
     response.read()
     if response.status != 302:
         raise SystemExit(f"sign-in failed: {response.status}")
-    return response.getheader("Set-Cookie").split(";")[0]
+    return session_cookie(response)
+
+
+def session_cookie(response: http.client.HTTPResponse) -> str:
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie" and value.startswith("session="):
+            return value.split(";")[0]
+    raise SystemExit("no session cookie in the response")
 
 
 def load(port: int, paths: list[str], cookie: str | None, seconds: float, clients: int) -> dict:

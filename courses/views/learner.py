@@ -1,13 +1,249 @@
-"""The learner's pages: My learning, the lesson player, the quiz player, certificates."""
+"""The learner's pages: My learning, the course outline, the lesson player, the quiz player, certificates.
+
+Every page starts from ``learning.learner_enrolment(current_user, id)``, so a learner only ever reaches their
+own enrolments and attempts; anything else is a 404. Answers are marked on the server only: the question page
+gets prompts and option texts, never which option is right.
+"""
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
+from typing import Any
 
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from courses import learning
+from courses.enrolment import today
+from courses.models import Course, Enrolment, PathAssignment, QuizAttempt
 from courses.views import bp
+from lms.extensions import db
 from lms.permissions import Permission, requires
 
+SECTIONS = (("overdue", "Overdue"), ("due_soon", "Due soon"), ("in_progress", "In progress"),
+            ("assigned", "Assigned"), ("completed", "Completed"))
 
-@bp.route("/")
+
+# --- reads the services do not offer yet (candidates for courses.learning) ------------------------------------
+
+def _my_paths(person) -> list[PathAssignment]:
+    """The person's current path assignments (not the expired ones), soonest due first."""
+    return list(db.session.scalars(select(PathAssignment).where(
+        PathAssignment.person_id == person.id, PathAssignment.status != "expired")
+        .order_by(PathAssignment.due_date.is_(None), PathAssignment.due_date, PathAssignment.assigned_at.desc())))
+
+
+def _attempts(enrolment: Enrolment, quiz_key: str) -> list[QuizAttempt]:
+    """Submitted attempts at one quiz of an enrolment, oldest first."""
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_key == quiz_key,
+        QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.number)))
+
+
+def _learner_attempt(attempt_id: int) -> tuple[QuizAttempt, Enrolment]:
+    """An attempt of the current learner (404 for anyone else's)."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, learning.learner_enrolment(current_user, attempt.enrolment_id)
+
+
+# --- how a course reads to its learner --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CourseView:
+    """An enrolment's version outline with the learner's progress: what is done, what comes next."""
+
+    enrolment: Enrolment
+    plan: learning.Outline
+    modules: list[dict[str, Any]]  # the modules this enrolment works through, in order
+    sequence: list[dict[str, Any]]  # their lessons and quizzes, in order
+    done: set[str]  # completed lesson keys
+    passed: set[str]  # passed quiz keys
+    locked_by: Course | None  # in an ordered path, the course to finish first
+
+    @property
+    def lessons(self) -> list[dict[str, Any]]:
+        return [item for item in self.sequence if item["type"] == "lesson"]
+
+    def finished(self, item: dict[str, Any]) -> bool:
+        return item["key"] in (self.done if item["type"] == "lesson" else self.passed)
+
+    def next_unfinished(self) -> dict[str, Any] | None:
+        return next((item for item in self.sequence if not self.finished(item)), None)
+
+    def neighbours(self, key: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        keys = [item["key"] for item in self.sequence]
+        if key not in keys:
+            return None, None
+        index = keys.index(key)
+        return (self.sequence[index - 1] if index else None,
+                self.sequence[index + 1] if index + 1 < len(self.sequence) else None)
+
+
+def _course_view(enrolment: Enrolment, *, check_lock: bool = True) -> CourseView:
+    plan = learning.outline(learning.version_of(enrolment))
+    modules = [m for m in plan.content["modules"]
+               if not enrolment.remedial_module or m["slug"] == enrolment.remedial_module]
+    sequence = [item for module in modules for item in module["items"]]
+    done = {key for key, p in learning.progress_map(enrolment).items() if p.completed_at}
+    passed = set(db.session.scalars(select(QuizAttempt.quiz_key).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True))))
+    return CourseView(enrolment, plan, modules, sequence, done, passed,
+                      learning.locked_by(enrolment) if check_lock else None)
+
+
+@bp.app_template_global("learner_item_url")
+def item_url(enrolment: Enrolment, item: dict[str, Any] | None) -> str:
+    """The page of a lesson or quiz of the enrolment; the course page when there is no item."""
+    if item is None:
+        return url_for("courses.course", enrolment_id=enrolment.id)
+    endpoint = "courses.lesson" if item["type"] == "lesson" else "courses.quiz"
+    return url_for(endpoint, enrolment_id=enrolment.id, key=item["key"])
+
+
+def _redirect_if_locked(enrolment: Enrolment) -> Response | None:
+    """An ordered path's later course stays closed until the earlier one is done: say so on the course page."""
+    blocker = learning.locked_by(enrolment)
+    if blocker is None:
+        return None
+    flash(f"Finish “{blocker.title}” first: this learning path is taken in order.", "error")
+    return redirect(url_for("courses.course", enrolment_id=enrolment.id))
+
+
+def _question_for_learner(question: dict[str, Any]) -> dict[str, Any]:
+    """What the question page may show: never the right answers or their explanations."""
+    return {"key": question["key"], "type": question["type"], "prompt": question["prompt"],
+            "options": [option["text"] for option in question["options"]]}
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+@bp.route("/", endpoint="learning")
 @requires(Permission.LEARNER)
-def learning() -> str:
-    return render_template("courses/learner/my_learning.html")
+def my_learning() -> str:
+    groups = learning.my_learning(current_user, today())
+    shown = [(key, label) for key, label in SECTIONS if groups[key]]
+    return render_template("courses/learner/my_learning.html", groups=groups, shown=shown,
+                           paths=_my_paths(current_user), today=today())
+
+
+@bp.route("/e/<int:enrolment_id>")
+@requires(Permission.LEARNER)
+def course(enrolment_id: int) -> str:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    view = _course_view(enrolment)
+    quizzes = {item["key"]: (learning.quiz_state(enrolment, item["key"]), _attempts(enrolment, item["key"]))
+               for item in view.sequence if item["type"] == "quiz"}
+    unlocks = db.session.get(Enrolment, enrolment.unlocks_enrolment_id) if enrolment.unlocks_enrolment_id else None
+    return render_template("courses/learner/course.html", enrolment=enrolment, view=view, quizzes=quizzes,
+                           version=learning.version_of(enrolment), unlocks=unlocks)
+
+
+@bp.route("/e/<int:enrolment_id>/lesson/<key>")
+@requires(Permission.LEARNER)
+def lesson(enrolment_id: int, key: str) -> str | Response:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    if (locked := _redirect_if_locked(enrolment)) is not None:
+        return locked
+    item = learning.view_lesson(enrolment, key)
+    db.session.commit()
+    view = _course_view(enrolment, check_lock=False)  # open: checked above
+    previous, following = view.neighbours(key)
+    lesson_keys = [i["key"] for i in view.lessons]
+    number = lesson_keys.index(key) + 1 if key in lesson_keys else None
+    return render_template("courses/learner/lesson.html", enrolment=enrolment, view=view, item=item,
+                           module=view.plan.module_of[key], previous=previous, following=following,
+                           number=number, total=len(lesson_keys))
+
+
+@bp.route("/e/<int:enrolment_id>/lesson/<key>/complete", methods=["POST"])
+@requires(Permission.LEARNER)
+def complete_lesson(enrolment_id: int, key: str) -> Response:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    if (locked := _redirect_if_locked(enrolment)) is not None:
+        return locked
+    learning.complete_lesson(enrolment, key)
+    db.session.commit()
+    if enrolment.status == "completed":
+        flash(f"You completed “{enrolment.course.title}”. Well done!", "success")
+        return redirect(url_for("courses.course", enrolment_id=enrolment.id))
+    _previous, following = _course_view(enrolment, check_lock=False).neighbours(key)
+    return redirect(item_url(enrolment, following))
+
+
+@bp.route("/e/<int:enrolment_id>/quiz/<key>")
+@requires(Permission.LEARNER)
+def quiz(enrolment_id: int, key: str) -> str | Response:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    state = learning.quiz_state(enrolment, key)
+    if (locked := _redirect_if_locked(enrolment)) is not None:
+        return locked
+    view = _course_view(enrolment, check_lock=False)
+    item = view.plan.by_key[key]
+    previous, following = view.neighbours(key)
+    return render_template("courses/learner/quiz.html", enrolment=enrolment, view=view, item=item, state=state,
+                           attempts=_attempts(enrolment, key), module=view.plan.module_of[key],
+                           previous=previous, following=following)
+
+
+@bp.route("/e/<int:enrolment_id>/quiz/<key>/start", methods=["POST"])
+@requires(Permission.LEARNER)
+def start_attempt(enrolment_id: int, key: str) -> Response:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    if (locked := _redirect_if_locked(enrolment)) is not None:
+        return locked
+    attempt = learning.start_attempt(enrolment, key)
+    db.session.commit()
+    return redirect(url_for("courses.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempt/<int:attempt_id>", methods=["GET", "POST"])
+@requires(Permission.LEARNER)
+def attempt(attempt_id: int) -> str | Response:
+    attempt, enrolment = _learner_attempt(attempt_id)
+    if attempt.submitted_at is not None:
+        if request.method == "POST":
+            flash("This attempt was already submitted; here is its result.", "error")
+        return redirect(url_for("courses.result", attempt_id=attempt.id))
+    item = learning.outline(learning.version_of(enrolment)).by_key[attempt.quiz_key]
+    questions = {q["key"]: q for q in item["questions"]}
+    if request.method == "POST":
+        answers = {key: [int(v) for v in request.form.getlist(f"q-{key}") if v.isdigit()]
+                   for key in attempt.question_keys}
+        learning.submit_attempt(attempt, answers)
+        db.session.commit()
+        return redirect(url_for("courses.result", attempt_id=attempt.id))
+    shown = [_question_for_learner(questions[key]) for key in attempt.question_keys]
+    return render_template("courses/learner/attempt.html", enrolment=enrolment, attempt=attempt, item=item,
+                           questions=shown)
+
+
+@bp.route("/attempt/<int:attempt_id>/result")
+@requires(Permission.LEARNER)
+def result(attempt_id: int) -> str | Response:
+    attempt, enrolment = _learner_attempt(attempt_id)
+    if attempt.submitted_at is None:
+        return redirect(url_for("courses.attempt", attempt_id=attempt.id))
+    view = _course_view(enrolment)
+    item = view.plan.by_key[attempt.quiz_key]
+    questions = {q["key"]: q for q in item["questions"]}
+    feedback = []
+    for key in attempt.question_keys:
+        question, chosen = questions[key], attempt.answers.get(key, [])
+        right = learning.correct_options(question)
+        feedback.append({"question": question, "chosen": chosen, "right": right, "correct": chosen == right})
+    _previous, following = view.neighbours(attempt.quiz_key)
+    return render_template("courses/learner/result.html", enrolment=enrolment, attempt=attempt, item=item,
+                           feedback=feedback, state=learning.quiz_state(enrolment, attempt.quiz_key),
+                           following=following)
+
+
+@bp.route("/e/<int:enrolment_id>/certificate")
+@requires(Permission.LEARNER)
+def certificate(enrolment_id: int) -> str:
+    enrolment = learning.learner_enrolment(current_user, enrolment_id)
+    if enrolment.status != "completed":
+        abort(404)
+    return render_template("courses/learner/certificate.html", enrolment=enrolment,
+                           version=learning.version_of(enrolment))
