@@ -71,6 +71,33 @@ def learner_enrolment(person: Person, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
+def learner_attempt(person: Person, attempt_id: int) -> tuple[QuizAttempt, Enrolment]:
+    """An attempt of ``person`` and its enrolment (NotFound for anyone else's)."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None:
+        raise NotFound("There is no such attempt.")
+    return attempt, learner_enrolment(person, attempt.enrolment_id)
+
+
+def my_paths(person: Person) -> list[PathAssignment]:
+    """The person's current path assignments (not the expired ones), soonest due first."""
+    return list(db.session.scalars(select(PathAssignment).where(
+        PathAssignment.person_id == person.id, PathAssignment.status != "expired")
+        .order_by(PathAssignment.due_date.is_(None), PathAssignment.due_date, PathAssignment.assigned_at.desc())))
+
+
+def submitted_attempts(enrolment: Enrolment, quiz_key: str) -> list[QuizAttempt]:
+    """Submitted attempts at one quiz of an enrolment, oldest first."""
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_key == quiz_key,
+        QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.number)))
+
+
+def passed_quiz_keys(enrolment: Enrolment) -> set[str]:
+    return set(db.session.scalars(select(QuizAttempt.quiz_key).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True))))
+
+
 def locked_by(enrolment: Enrolment) -> Course | None:
     """In an ordered path, the earlier course that must be finished first (None when open)."""
     if enrolment.assignment_id is None or enrolment.status == "completed":
@@ -256,9 +283,7 @@ def _check_completion(enrolment: Enrolment) -> None:
         return
     lessons, quizzes = required_keys(enrolment)
     done = {p.lesson_key for p in progress_map(enrolment).values() if p.completed_at}
-    passed = set(db.session.scalars(select(QuizAttempt.quiz_key).where(
-        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True))))
-    if not (set(lessons) <= done and set(quizzes) <= passed):
+    if not (set(lessons) <= done and set(quizzes) <= passed_quiz_keys(enrolment)):
         return
     enrolment.status, enrolment.completed_at = "completed", utcnow()
     db.session.flush()

@@ -11,41 +11,16 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from courses import learning
 from courses.enrolment import today
-from courses.models import Course, Enrolment, PathAssignment, QuizAttempt
+from courses.models import Course, Enrolment
 from courses.views import bp
 from lms.extensions import db
 from lms.permissions import Permission, requires
 
 SECTIONS = (("overdue", "Overdue"), ("due_soon", "Due soon"), ("in_progress", "In progress"),
             ("assigned", "Assigned"), ("completed", "Completed"))
-
-
-# --- reads the services do not offer yet (candidates for courses.learning) ------------------------------------
-
-def _my_paths(person) -> list[PathAssignment]:
-    """The person's current path assignments (not the expired ones), soonest due first."""
-    return list(db.session.scalars(select(PathAssignment).where(
-        PathAssignment.person_id == person.id, PathAssignment.status != "expired")
-        .order_by(PathAssignment.due_date.is_(None), PathAssignment.due_date, PathAssignment.assigned_at.desc())))
-
-
-def _attempts(enrolment: Enrolment, quiz_key: str) -> list[QuizAttempt]:
-    """Submitted attempts at one quiz of an enrolment, oldest first."""
-    return list(db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_key == quiz_key,
-        QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.number)))
-
-
-def _learner_attempt(attempt_id: int) -> tuple[QuizAttempt, Enrolment]:
-    """An attempt of the current learner (404 for anyone else's)."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    return attempt, learning.learner_enrolment(current_user, attempt.enrolment_id)
 
 
 # --- how a course reads to its learner --------------------------------------------------------------------------
@@ -87,8 +62,7 @@ def _course_view(enrolment: Enrolment, *, check_lock: bool = True) -> CourseView
                if not enrolment.remedial_module or m["slug"] == enrolment.remedial_module]
     sequence = [item for module in modules for item in module["items"]]
     done = {key for key, p in learning.progress_map(enrolment).items() if p.completed_at}
-    passed = set(db.session.scalars(select(QuizAttempt.quiz_key).where(
-        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True))))
+    passed = learning.passed_quiz_keys(enrolment)
     return CourseView(enrolment, plan, modules, sequence, done, passed,
                       learning.locked_by(enrolment) if check_lock else None)
 
@@ -125,7 +99,7 @@ def my_learning() -> str:
     groups = learning.my_learning(current_user, today())
     shown = [(key, label) for key, label in SECTIONS if groups[key]]
     return render_template("courses/learner/my_learning.html", groups=groups, shown=shown,
-                           paths=_my_paths(current_user), today=today())
+                           paths=learning.my_paths(current_user), today=today())
 
 
 @bp.route("/e/<int:enrolment_id>")
@@ -133,7 +107,8 @@ def my_learning() -> str:
 def course(enrolment_id: int) -> str:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
     view = _course_view(enrolment)
-    quizzes = {item["key"]: (learning.quiz_state(enrolment, item["key"]), _attempts(enrolment, item["key"]))
+    quizzes = {item["key"]: (learning.quiz_state(enrolment, item["key"]),
+                             learning.submitted_attempts(enrolment, item["key"]))
                for item in view.sequence if item["type"] == "quiz"}
     unlocks = db.session.get(Enrolment, enrolment.unlocks_enrolment_id) if enrolment.unlocks_enrolment_id else None
     return render_template("courses/learner/course.html", enrolment=enrolment, view=view, quizzes=quizzes,
@@ -183,7 +158,7 @@ def quiz(enrolment_id: int, key: str) -> str | Response:
     item = view.plan.by_key[key]
     previous, following = view.neighbours(key)
     return render_template("courses/learner/quiz.html", enrolment=enrolment, view=view, item=item, state=state,
-                           attempts=_attempts(enrolment, key), module=view.plan.module_of[key],
+                           attempts=learning.submitted_attempts(enrolment, key), module=view.plan.module_of[key],
                            previous=previous, following=following)
 
 
@@ -201,7 +176,7 @@ def start_attempt(enrolment_id: int, key: str) -> Response:
 @bp.route("/attempt/<int:attempt_id>", methods=["GET", "POST"])
 @requires(Permission.LEARNER)
 def attempt(attempt_id: int) -> str | Response:
-    attempt, enrolment = _learner_attempt(attempt_id)
+    attempt, enrolment = learning.learner_attempt(current_user, attempt_id)
     if attempt.submitted_at is not None:
         if request.method == "POST":
             flash("This attempt was already submitted; here is its result.", "error")
@@ -222,7 +197,7 @@ def attempt(attempt_id: int) -> str | Response:
 @bp.route("/attempt/<int:attempt_id>/result")
 @requires(Permission.LEARNER)
 def result(attempt_id: int) -> str | Response:
-    attempt, enrolment = _learner_attempt(attempt_id)
+    attempt, enrolment = learning.learner_attempt(current_user, attempt_id)
     if attempt.submitted_at is None:
         return redirect(url_for("courses.attempt", attempt_id=attempt.id))
     view = _course_view(enrolment)
