@@ -111,9 +111,14 @@ def _create_assignments(wanted: list[tuple[_PersonFacts, LearningPath]], version
     now = utcnow()
     rows = [{"path_id": path.id, "person_id": person.id, "assigned_at": now, "status": "assigned",
              "due_date": due_date_for(path, person.hire_date, on)} for person, path in wanted]
-    ids = db.session.scalars(insert(PathAssignment).returning(PathAssignment.id, sort_by_parameter_order=True),
-                             rows).all()
+    # Plain executemany, then read the ids back: RETURNING in parameter order makes SQLite insert row by row.
+    db.session.execute(insert(PathAssignment), rows)
     person_ids = {person.id for person, _ in wanted}
+    new_ids = {(person_id, path_id): assignment_id for assignment_id, person_id, path_id in db.session.execute(
+        select(PathAssignment.id, PathAssignment.person_id, PathAssignment.path_id).where(
+            PathAssignment.person_id.in_(person_ids), PathAssignment.status == "assigned",
+            PathAssignment.assigned_at == now))}
+    ids = [new_ids[(person.id, path.id)] for person, path in wanted]
     open_courses: dict[tuple[int, int], int] = {
         (person_id, course_id): enrolment_id for person_id, course_id, enrolment_id in db.session.execute(
             select(Enrolment.person_id, Enrolment.course_id, Enrolment.id)
@@ -139,9 +144,16 @@ def _insert_enrolments(rows: list[dict]) -> list[int]:
         return []
     for row in rows:
         row.setdefault("registration", str(uuid.uuid4()))
-    ids = db.session.scalars(insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True), rows).all()
-    signals.enrolled.send(None, enrolment_ids=list(ids))
-    return list(ids)
+    db.session.execute(insert(Enrolment), rows)  # executemany; ids are read back by registration
+    by_registration: dict[str, int] = {}
+    registrations = [row["registration"] for row in rows]
+    for start in range(0, len(registrations), 500):
+        chunk = registrations[start:start + 500]
+        by_registration.update(db.session.execute(
+            select(Enrolment.registration, Enrolment.id).where(Enrolment.registration.in_(chunk))).all())
+    ids = [by_registration[registration] for registration in registrations]
+    signals.enrolled.send(None, enrolment_ids=ids)
+    return ids
 
 
 def enrol(person: Person, course: Course, *, source: str = "manual", due_date: date | None = None,
