@@ -103,12 +103,16 @@ def test_ordered_path_locks_later_courses_and_completion_sets_recertification(ap
     with pytest.raises(DomainError, match="Finish “First” first"):
         learning.view_lesson(second, learning.required_keys(second)[0][0])
     completed = []
-    signals.path_completed.connect(lambda s, **kw: completed.append(kw["assignment"].id), weak=False)
+
+    def on_path_completed(sender, **kw):
+        completed.append(kw["assignment"].id)
+
+    signals.path_completed.connect(on_path_completed)
     try:
         _finish(first)
         _finish(second)
     finally:
-        signals.path_completed.receivers.clear()
+        signals.path_completed.disconnect(on_path_completed)
     assignment = db.session.get(PathAssignment, first.assignment_id)
     assert assignment.status == "completed" and len(completed) == 1
     assert assignment.expires_on == enrolment.add_months(assignment.completed_at.date(), 12)

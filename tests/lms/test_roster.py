@@ -134,11 +134,15 @@ def test_deactivating_keeps_the_person_and_their_records(roles):
     db.session.expire_all()
     before = person("a@example.com").id
     received = []
-    signals.people_deactivated.connect(lambda sender, **kw: received.append(kw["person_ids"]), weak=False)
+
+    def on_deactivated(sender, **kw):
+        received.append(kw["person_ids"])
+
+    signals.people_deactivated.connect(on_deactivated)
     try:
         report = run("employee_id,email,name,active\nE1,a@example.com,A,no\n")
     finally:
-        signals.people_deactivated.receivers.clear()
+        signals.people_deactivated.disconnect(on_deactivated)
     assert report.deactivated == 1
     db.session.expire_all()
     kept = person("a@example.com")
