@@ -1,6 +1,7 @@
 """Tracking plugin.
 
-Every learning event as an xAPI statement: the embedded LRS and forwarding to an external LRS.
+Every learning event as an xAPI statement: the embedded LRS at /xapi/ (xAPI 1.0.3, HTTP Basic with LRS clients),
+forwarding to an external LRS through an outbox, and per-person progress projections.
 """
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
@@ -8,6 +9,9 @@ from lms.plugins import MenuItem, Plugin
 plugin = Plugin(
     name="tracking",
     title="Tracking",
-    blueprints=("tracking.views:bp",),
+    blueprints=("tracking.views:bp", "tracking.xapi_views:bp"),
+    cli="tracking.cli:group",
+    models="tracking.models",
+    migrations="tracking.migrations",
     menu=(MenuItem("Learning records", "tracking.records", Permission.ADMIN, order=80),),
 )

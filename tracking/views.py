@@ -1,13 +1,100 @@
+"""Admin pages: learning records (recent statements), LRS clients, forwarding status and dead letters."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
 
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from lms.extensions import db
 from lms.permissions import Permission, requires
+from tracking import services_clients as clients
+from tracking import services_forward as forwarding
+from tracking.forms import ConfirmForm, LrsClientForm
+from tracking.models import LrsClient, Statement
 
 bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="templates")
+
+
+@bp.record_once
+def _mount_lrs_client_commands(state) -> None:
+    # The Plugin API mounts one CLI group per plugin; ``lrs-client`` is a second one, mounted with the blueprint
+    # so it exists exactly where the plugin is enabled.
+    from tracking.cli import lrs_client
+
+    state.app.extensions["lms"].cli.add_command(lrs_client)
 
 
 @bp.route("/")
 @requires(Permission.ADMIN)
 def records() -> str:
-    return render_template("tracking/records.html")
+    recent = db.session.scalars(select(Statement).order_by(Statement.stored.desc(), Statement.seq.desc()).limit(50))
+    rows = [(row, json.loads(row.body)) for row in recent]
+    return render_template("tracking/records.html", rows=rows, status=forwarding.forward_status())
+
+
+@bp.route("/statements/<statement_id>")
+@requires(Permission.ADMIN)
+def statement_json(statement_id: str) -> str:
+    row = db.session.scalar(select(Statement).where(Statement.id == statement_id.lower()))
+    if row is None:
+        abort(404)
+    return render_template("tracking/statement.html", row=row,
+                           pretty=json.dumps(json.loads(row.body), indent=2, ensure_ascii=False))
+
+
+@bp.route("/clients", methods=["GET", "POST"])
+@requires(Permission.ADMIN)
+def client_list() -> str:
+    form = LrsClientForm()
+    created = None
+    if form.validate_on_submit():
+        created = clients.create_client(form.name.data, form.scopes.data or [])
+        db.session.commit()
+        form = LrsClientForm(formdata=None)
+    return render_template("tracking/clients.html", form=form, created=created, clients=clients.list_clients(),
+                           confirm=ConfirmForm())
+
+
+@bp.route("/clients/<int:client_id>/revoke", methods=["POST"])
+@requires(Permission.ADMIN)
+def client_revoke(client_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(LrsClient, client_id)
+    if row is None:
+        abort(404)
+    clients.revoke_client(row.key)
+    db.session.commit()
+    flash(f"LRS client {row.name} is revoked: its credentials are refused from now on.", "success")
+    return redirect(url_for("tracking.client_list"))
+
+
+@bp.route("/outbox")
+@requires(Permission.ADMIN)
+def dead_letters() -> str:
+    return render_template("tracking/dead_letters.html", rows=forwarding.dead_letters(),
+                           status=forwarding.forward_status(), confirm=ConfirmForm())
+
+
+@bp.route("/outbox/<int:entry_id>/retry", methods=["POST"])
+@requires(Permission.ADMIN)
+def retry(entry_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = forwarding.retry_dead(entry_id)
+    db.session.commit()
+    flash("Queued again for forwarding." if count else "That statement is no longer dead-lettered.",
+          "success" if count else "info")
+    return redirect(url_for("tracking.dead_letters"))
+
+
+@bp.route("/outbox/retry-all", methods=["POST"])
+@requires(Permission.ADMIN)
+def retry_all():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = forwarding.retry_dead()
+    db.session.commit()
+    flash(f"{count} statement(s) queued again for forwarding.", "success")
+    return redirect(url_for("tracking.dead_letters"))

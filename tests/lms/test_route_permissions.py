@@ -8,7 +8,14 @@ import pytest
 from flask import Flask
 
 from lms.extensions import db
-from lms.permissions import AUTHENTICATED, PUBLIC, Permission, declared_permission, undeclared_endpoints
+from lms.permissions import (
+    API_CLIENT_PREFIX,
+    AUTHENTICATED,
+    PUBLIC,
+    Permission,
+    declared_permission,
+    undeclared_endpoints,
+)
 from tests.conftest import login
 
 ROLES: list[Permission | None] = [None, *Permission]  # None: not signed in
@@ -54,8 +61,11 @@ def _routes(app: Flask):
             yield rule, method
 
 
-def _expect_allowed(declared, role) -> bool | None:
-    """True: must be served; False: must be refused (403); None: anonymous, must be sent to sign in."""
+def _expect_allowed(declared, role) -> bool | str | None:
+    """True: must be served; False: must be refused (403); None: anonymous, must be sent to sign in;
+    "api": an API-client route (embedded LRS), refused with 401 to every session and to anonymous callers."""
+    if isinstance(declared, str) and declared.startswith(API_CLIENT_PREFIX):
+        return "api"
     if declared == PUBLIC:
         return True
     if role is None:
@@ -84,6 +94,10 @@ def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role
             location = response.headers.get("Location", "")
             if status >= 500:
                 problems.append(f"{method} {url}: {status}")
+            elif expected == "api":
+                if status != 401 or "Basic" not in response.headers.get("WWW-Authenticate", "") or not response.is_json:
+                    problems.append(f"{method} {url}: answered {status} without Basic credentials, expected a 401 "
+                                    "JSON challenge")
             elif expected is None and not (status == 302 and "/auth/login" in location):
                 problems.append(f"{method} {url}: anonymous got {status}, expected a redirect to sign in")
             elif expected is True and status in (401, 403):

@@ -1,0 +1,119 @@
+"""Progress projections per agent and activity, derived from the (non-voided) statement log.
+
+A row is a pure function of its pair's statements, so updating touched pairs as statements arrive (or are
+voided) and rebuilding everything from the log give identical rows by construction.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, text
+
+from lms.extensions import db
+from lms.people.models import Person
+from tracking.bulk import lock_keys
+from tracking.models import Progress, Statement
+from tracking.xapi_data import hash_key
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+STARTED = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
+PASSED = {ADL + "passed", ADL + "mastered"}
+FAILED = {ADL + "failed"}
+COMPLETED = {ADL + "completed"} | PASSED
+_COLUMNS = (Statement.actor_key, Statement.activity_id, Statement.verb_id, Statement.timestamp, Statement.score,
+            Statement.success, Statement.completion)
+
+
+def fold(rows: Iterable) -> dict:
+    """The projection of one pair's statements (rows with verb_id, timestamp, score, success, completion)."""
+    starts = assessed = 0
+    passed = failed = False
+    scores, times, completions = [], [], []
+    for row in rows:
+        times.append(row.timestamp)
+        starts += row.verb_id in STARTED
+        if row.verb_id in PASSED | FAILED or row.success is not None:
+            assessed += 1
+        passed |= row.verb_id in PASSED or row.success is True
+        failed |= row.verb_id in FAILED or row.success is False
+        if row.verb_id in COMPLETED or row.completion is True:
+            completions.append(row.timestamp)
+        if row.score is not None:
+            scores.append(row.score)
+    status = "passed" if passed else "failed" if failed else "completed" if completions else "attempted"
+    return {"status": status, "best_score": max(scores) if scores else None, "attempts": starts or assessed,
+            "first_at": min(times), "last_at": max(times), "completed_at": min(completions) if completions else None}
+
+
+def _person_ids(agent_keys: set[str]) -> dict[str, int]:
+    emails = {k.removeprefix("mbox|mailto:"): k for k in agent_keys if k.startswith("mbox|mailto:")}
+    home = "account|" + current_app.config["LMS_BASE_URL"].rstrip("/") + "|"
+    employee_ids = {k.removeprefix(home): k for k in agent_keys if k.startswith(home)}
+    found: dict[str, int] = {}
+    if emails:
+        for person_id, email in db.session.execute(select(Person.id, Person.email).where(Person.email.in_(emails))):
+            found[emails[email]] = person_id
+    if employee_ids:
+        for person_id, employee_id in db.session.execute(
+                select(Person.id, Person.employee_id).where(Person.employee_id.in_(employee_ids))):
+            found[employee_ids[employee_id]] = person_id
+    return found
+
+
+def _project(pairs: set[tuple[str, str]]) -> None:
+    """Recompute the rows of ``pairs`` from the log (delete, then insert what the log now says)."""
+    pairs = {p for p in pairs if p[0] and p[1] and not p[0].startswith("group|")}
+    if not pairs:
+        return
+    # Concurrent requests touching one pair take turns, so each recomputes from a log holding the other's rows.
+    lock_keys([hash_key("progress", f"{agent}|{activity}") for agent, activity in pairs])
+    chunks = [list(pairs)[i:i + 200] for i in range(0, len(pairs), 200)]
+    grouped: dict[tuple[str, str], list] = defaultdict(list)
+    for chunk in chunks:
+        # An OR of (agent, activity) pairs as plain SQL: SQLite uses the index for that but not for a row-value
+        # IN, and building the OR as an expression tree costs more than running it.
+        params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
+        params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
+        # Only placeholders are formatted into the SQL; every value is a bound parameter.
+        matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
+        db.session.execute(text(f"DELETE FROM xapi_progress WHERE {matches}"), params)  # noqa: S608
+        columns = "actor_key, activity_id, verb_id, timestamp, score, success, completion"
+        where = matches.replace("agent_key", "actor_key")
+        sql = f"SELECT {columns} FROM xapi_statement WHERE voided = :no AND voiding = :no AND ({where})"  # noqa: S608
+        logged = text(sql).columns(*_COLUMNS)
+        for row in db.session.execute(logged, {**params, "no": False}):
+            grouped[(row.actor_key, row.activity_id)].append(row)
+    people = _person_ids({agent for agent, _ in grouped})
+    rows = [{"agent_key": agent, "activity_id": activity, "person_id": people.get(agent), **fold(items)}
+            for (agent, activity), items in grouped.items()]
+    if rows:
+        db.session.execute(insert(Progress.__table__), rows)
+
+
+def record_progress(statements: list[dict], stored: datetime) -> None:
+    """Update the projections the just-stored ``statements`` touch (called by the statement store)."""
+    from tracking.services import _actor_key
+
+    pairs = {(_actor_key(s["actor"]), s["object"]["id"]) for s in statements
+             if s["object"].get("objectType", "Activity") == "Activity"}
+    _project(pairs)
+
+
+def recompute_for(seqs: list[int]) -> None:
+    """Undo what the statements ``seqs`` (just voided) contributed."""
+    pairs = {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id).where(
+        Statement.seq.in_(seqs), Statement.activity_id.is_not(None)))}
+    _project(pairs)
+
+
+def rebuild() -> int:
+    """Recompute every projection from the statement log; return how many rows there are."""
+    db.session.execute(delete(Progress))
+    logged = select(Statement.actor_key, Statement.activity_id).distinct().where(
+        Statement.activity_id.is_not(None), Statement.voided.is_(False), Statement.voiding.is_(False))
+    pairs = {tuple(row) for row in db.session.execute(logged)}
+    _project(pairs)
+    return len(db.session.scalars(select(Progress.id)).all())

@@ -1,0 +1,226 @@
+"""Pure functions on statement JSON: identifiers, query keys, comparison and the ``ids`` / ``canonical`` formats."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from tracking.validation import CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
+
+
+def dumps(value: Any) -> str:
+    """The one JSON serialisation Rapport stores and returns."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def ifi(agent: dict) -> str | None:
+    """The inverse functional identifier of an Agent or identified Group as one string, or None."""
+    if "mbox" in agent:
+        local, _, domain = agent["mbox"].partition("@")
+        return f"mbox|{local}@{domain.lower()}"
+    if "mbox_sha1sum" in agent:
+        return f"mbox_sha1sum|{agent['mbox_sha1sum'].lower()}"
+    if "openid" in agent:
+        return f"openid|{agent['openid']}"
+    if "account" in agent:
+        return f"account|{agent['account']['homePage']}|{agent['account']['name']}"
+    return None
+
+
+def hash_key(kind: str, value: str) -> int:
+    """A signed 64-bit key for ``kind|value`` (collisions: about one in 2**64 per pair)."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}|{value}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _agent_ids(agent: dict | None) -> list[str]:
+    if not agent:
+        return []
+    ids = [i for i in [ifi(agent)] if i]
+    for member in agent.get("member", []):
+        member_id = ifi(member)
+        if member_id:
+            ids.append(member_id)
+    return ids
+
+
+def _context_activities(context: dict) -> list[str]:
+    found = []
+    for kind in CONTEXT_ACTIVITY_KINDS:
+        items = context.get("contextActivities", {}).get(kind, [])
+        found.extend(item["id"] for item in (items if isinstance(items, list) else [items]))
+    return found
+
+
+def query_keys(statement: dict) -> set[int]:
+    """Keys for the filters ``agent``, ``verb``, ``activity``, ``registration`` and their ``related_*`` forms."""
+    keys: set[int] = set()
+    target = statement["object"]
+    kind = target.get("objectType", "Activity")
+    direct_agents = _agent_ids(statement["actor"])
+    if kind in ("Agent", "Group"):
+        direct_agents += _agent_ids(target)
+    related_agents = list(direct_agents) + _agent_ids(statement.get("authority"))
+    related_activities = []
+    context = statement.get("context", {})
+    related_agents += _agent_ids(context.get("instructor")) + _agent_ids(context.get("team"))
+    related_activities += _context_activities(context)
+    if kind == "Activity":
+        keys.add(hash_key("o", target["id"]))
+        related_activities.append(target["id"])
+    if kind == "SubStatement":
+        sub_context = target.get("context", {})
+        related_agents += _agent_ids(target["actor"]) + _agent_ids(sub_context.get("instructor"))
+        related_agents += _agent_ids(sub_context.get("team"))
+        sub_object = target["object"]
+        if sub_object.get("objectType", "Activity") == "Activity":
+            related_activities.append(sub_object["id"])
+        elif sub_object.get("objectType") in ("Agent", "Group"):
+            related_agents += _agent_ids(sub_object)
+        related_activities += _context_activities(sub_context)
+    keys.update(hash_key("a", a) for a in direct_agents)
+    keys.update(hash_key("ra", a) for a in related_agents)
+    keys.update(hash_key("ro", a) for a in related_activities)
+    keys.add(hash_key("v", statement["verb"]["id"]))
+    if "registration" in context:
+        keys.add(hash_key("r", context["registration"].lower()))
+    return keys
+
+
+def _normal(value: Any) -> Any:
+    """Sort unordered lists (group members) so comparison ignores their order."""
+    if isinstance(value, dict):
+        # An LRS may add the default objectType when it stores a statement; it changes nothing.
+        out = {k: _normal(v) for k, v in value.items() if not (k == "objectType" and v in ("Agent", "Activity"))}
+        if isinstance(out.get("member"), list):
+            out["member"] = sorted(out["member"], key=dumps)
+        if "mbox" in out and isinstance(out["mbox"], str):
+            local, _, domain = out["mbox"].partition("@")
+            out["mbox"] = f"{local}@{domain.lower()}"
+        return out
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+def comparable(statement: dict, *, keep_timestamp: bool = True) -> dict:
+    """The parts of a statement that immutability covers (xAPI-Data 2.3.1), for same-id comparison."""
+    out = copy.deepcopy(statement)
+    for key in ("id", "stored", "authority", "version"):
+        out.pop(key, None)
+    if "timestamp" in out:
+        if keep_timestamp:
+            out["timestamp"] = timestamp(out["timestamp"], "timestamp").isoformat()
+        else:
+            out.pop("timestamp")
+    for holder in (out, out["object"] if out["object"].get("objectType") == "SubStatement" else {}):
+        context = holder.get("context", {})
+        for kind, items in context.get("contextActivities", {}).items():
+            context["contextActivities"][kind] = items if isinstance(items, list) else [items]
+        if "timestamp" in holder and holder is not out:
+            holder["timestamp"] = timestamp(holder["timestamp"], "timestamp").isoformat()
+    return _normal(out)
+
+
+def same_statement(received: dict, stored: dict) -> bool:
+    return comparable(received, keep_timestamp="timestamp" in received) == comparable(
+        stored, keep_timestamp="timestamp" in received)
+
+
+def _ids_agent(agent: dict) -> dict:
+    out = {"objectType": agent.get("objectType", "Agent")}
+    for key in IFI_KEYS:
+        if key in agent:
+            out[key] = agent[key]
+    if out["objectType"] == "Group" and "member" in agent and not any(k in agent for k in IFI_KEYS):
+        out["member"] = [_ids_agent(m) for m in agent["member"]]
+    return out
+
+
+def _ids_activity(item: dict) -> dict:
+    return {"objectType": "Activity", "id": item["id"]}
+
+
+def _map_parts(statement: dict, agent_fn, activity_fn, verb_fn) -> dict:
+    out = dict(statement)
+    out["actor"] = agent_fn(statement["actor"])
+    out["verb"] = verb_fn(statement["verb"])
+    target = statement["object"]
+    kind = target.get("objectType", "Activity")
+    if kind == "Activity":
+        out["object"] = activity_fn(target)
+    elif kind in ("Agent", "Group"):
+        out["object"] = agent_fn(target)
+    elif kind == "SubStatement":
+        out["object"] = {"objectType": "SubStatement",
+                         **_map_parts({k: v for k, v in target.items() if k != "objectType"},
+                                      agent_fn, activity_fn, verb_fn)}
+    if "authority" in statement:
+        out["authority"] = agent_fn(statement["authority"])
+    if "context" in statement:
+        context = dict(statement["context"])
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = agent_fn(context[key])
+        if "contextActivities" in context:
+            context["contextActivities"] = {k: [activity_fn(a) for a in v]
+                                            for k, v in context["contextActivities"].items()}
+        out["context"] = context
+    return out
+
+
+def ids_format(statement: dict) -> dict:
+    """Only what identifies agents, activities and verbs (format=ids)."""
+    return _map_parts(statement, _ids_agent, _ids_activity, lambda v: {"id": v["id"]})
+
+
+def pick_language(language_map: dict, accept: list[str]) -> dict:
+    """One entry of a language map: the first accepted language present, else the first entry."""
+    if not language_map:
+        return language_map
+    lowered = {k.lower(): k for k in language_map}
+    for wanted in accept:
+        wanted = wanted.lower()
+        if wanted in lowered:
+            return {lowered[wanted]: language_map[lowered[wanted]]}
+        for key, original in lowered.items():
+            if key.split("-")[0] == wanted.split("-")[0]:
+                return {original: language_map[original]}
+    first = next(iter(language_map))
+    return {first: language_map[first]}
+
+
+def canonical_format(statement: dict, definitions: dict[str, dict], accept: list[str]) -> dict:
+    """Activities with Rapport's canonical definitions and one language per map (format=canonical)."""
+
+    def activity_fn(item: dict) -> dict:
+        definition = definitions.get(item["id"], item.get("definition"))
+        out = {"objectType": "Activity", "id": item["id"]}
+        if definition:
+            definition = dict(definition)
+            for key in ("name", "description"):
+                if key in definition:
+                    definition[key] = pick_language(definition[key], accept)
+            out["definition"] = definition
+        return out
+
+    def verb_fn(item: dict) -> dict:
+        out = {"id": item["id"]}
+        if "display" in item:
+            out["display"] = pick_language(item["display"], accept)
+        return out
+
+    return _map_parts(statement, lambda a: a, activity_fn, verb_fn)
+
+
+def activity_definitions(statement: dict) -> dict[str, dict]:
+    """Every activity a statement mentions with a definition (for the canonical definitions)."""
+    found = {}
+    target = statement["object"]
+    if target.get("objectType", "Activity") == "Activity" and "definition" in target:
+        found[target["id"]] = target["definition"]
+    for kind in CONTEXT_ACTIVITY_KINDS:
+        for item in statement.get("context", {}).get("contextActivities", {}).get(kind, []):
+            if "definition" in item:
+                found[item["id"]] = item["definition"]
+    return found
