@@ -33,7 +33,7 @@ def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip
     sql = f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'  # noqa: S608 - our names
     if skip_existing:
         sql += " ON CONFLICT DO NOTHING"
-    db.session.connection().exec_driver_sql(sql, rows)
+    db.session.connection().exec_driver_sql(sql, rows)  # one executemany (SQLite: in C; psycopg: pipelined)
 
 
 def lock_keys(keys: list[int]) -> None:
@@ -41,5 +41,7 @@ def lock_keys(keys: list[int]) -> None:
     requests). SQLite needs none: it runs one writing transaction at a time."""
     if not keys or db.engine.dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
-        db.session.connection().exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+    # One round trip; the ordered subquery (OFFSET 0 keeps it a subquery) fixes the order the locks are taken in.
+    db.session.connection().exec_driver_sql(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k OFFSET 0) s",
+        (sorted(set(keys)),))

@@ -210,9 +210,10 @@ def _actor_key(actor: dict) -> str:
 
 
 def _inherit_to_earlier_referrers(by_id: dict[str, tuple[int, set[int]]], seqs: list[int]) -> None:
-    referrers = db.session.execute(
-        select(Statement.seq, Statement.stored, Statement.target_id)
-        .where(Statement.target_id.in_(by_id), Statement.seq.not_in(seqs))).all()
+    new = set(seqs)  # filtered here: a NOT IN list makes PostgreSQL scan the table instead of the index
+    referrers = [r for r in db.session.execute(
+        select(Statement.seq, Statement.stored, Statement.target_id).where(Statement.target_id.in_(by_id)))
+        if r.seq not in new]
     if not referrers:
         return
     have = {(seq, key) for seq, key in db.session.execute(

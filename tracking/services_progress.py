@@ -63,6 +63,34 @@ def _person_ids(agent_keys: set[str]) -> dict[str, int]:
     return found
 
 
+_LOGGED = "SELECT actor_key, activity_id, verb_id, timestamp, score, success, completion FROM xapi_statement"
+
+
+def _pair_rows(pairs: list[tuple[str, str]]):
+    """Delete the pairs' projection rows; return their non-voided statements (only placeholders are formatted
+    into the SQL, every value is a bound parameter)."""
+    if db.engine.dialect.name == "postgresql":  # a join with the pairs as arrays: index lookups, quick to plan
+        params = {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs], "no": False}
+        pairs_sql = "unnest(CAST(:agents AS text[]), CAST(:activities AS text[])) AS p(agent, activity)"
+        db.session.execute(text(f"DELETE FROM xapi_progress USING {pairs_sql} "  # noqa: S608
+                                "WHERE agent_key = p.agent AND activity_id = p.activity"), params)
+        logged = text(f"{_LOGGED} JOIN {pairs_sql} ON actor_key = p.agent AND activity_id = p.activity "  # noqa: S608
+                      "WHERE voided = :no AND voiding = :no").columns(*_COLUMNS)
+        return db.session.execute(logged, params).all()
+    rows = []
+    for start in range(0, len(pairs), 200):  # SQLite uses the index for an OR of pairs, not for a row-value IN
+        chunk = pairs[start:start + 200]
+        params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
+        params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
+        matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
+        db.session.execute(text(f"DELETE FROM xapi_progress WHERE {matches}"), params)  # noqa: S608
+        where = matches.replace("agent_key", "actor_key")
+        logged = text(f"{_LOGGED} WHERE voided = :no AND voiding = :no AND ({where})").columns(  # noqa: S608
+            *_COLUMNS)
+        rows += db.session.execute(logged, {**params, "no": False}).all()
+    return rows
+
+
 def _project(pairs: set[tuple[str, str]]) -> None:
     """Recompute the rows of ``pairs`` from the log (delete, then insert what the log now says)."""
     pairs = {p for p in pairs if p[0] and p[1] and not p[0].startswith("group|")}
@@ -70,22 +98,9 @@ def _project(pairs: set[tuple[str, str]]) -> None:
         return
     # Concurrent requests touching one pair take turns, so each recomputes from a log holding the other's rows.
     lock_keys([hash_key("progress", f"{agent}|{activity}") for agent, activity in pairs])
-    chunks = [list(pairs)[i:i + 200] for i in range(0, len(pairs), 200)]
     grouped: dict[tuple[str, str], list] = defaultdict(list)
-    for chunk in chunks:
-        # An OR of (agent, activity) pairs as plain SQL: SQLite uses the index for that but not for a row-value
-        # IN, and building the OR as an expression tree costs more than running it.
-        params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
-        params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
-        # Only placeholders are formatted into the SQL; every value is a bound parameter.
-        matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
-        db.session.execute(text(f"DELETE FROM xapi_progress WHERE {matches}"), params)  # noqa: S608
-        columns = "actor_key, activity_id, verb_id, timestamp, score, success, completion"
-        where = matches.replace("agent_key", "actor_key")
-        sql = f"SELECT {columns} FROM xapi_statement WHERE voided = :no AND voiding = :no AND ({where})"  # noqa: S608
-        logged = text(sql).columns(*_COLUMNS)
-        for row in db.session.execute(logged, {**params, "no": False}):
-            grouped[(row.actor_key, row.activity_id)].append(row)
+    for row in _pair_rows(sorted(pairs)):
+        grouped[(row.actor_key, row.activity_id)].append(row)
     people = _person_ids({agent for agent, _ in grouped})
     rows = [{"agent_key": agent, "activity_id": activity, "person_id": people.get(agent), **fold(items)}
             for (agent, activity), items in grouped.items()]

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
@@ -141,6 +141,10 @@ def run_query(query: StatementQuery) -> tuple[list, str | None]:
         stmt = stmt.order_by(order_stored.asc(), order_seq.asc())
     else:
         stmt = stmt.order_by(order_stored.desc(), order_seq.desc())
+    if db.engine.dialect.name == "postgresql":
+        # Key frequencies are very skewed (a learner vs a common verb), so PostgreSQL may overestimate a walk of
+        # about a hundred index entries and start parallel workers, which costs more than the walk itself.
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     rows = db.session.execute(stmt.limit(query.limit + 1)).all()
     if len(rows) <= query.limit:
         return rows, None
