@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ class LmsState:
     cli: click.Group
     menu: list[MenuItem] = field(default_factory=list)
     plugins: list[Plugin] = field(default_factory=list)
+    workers: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)  # (plugin name, one batch of work)
 
     @property
     def enabled(self) -> set[str]:

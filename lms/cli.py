@@ -55,17 +55,36 @@ def demo(password: str) -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued mail (and, with plugins, other outbox rows) until stopped."""
+    """Deliver queued mail and run every enabled plugin's background work (e.g. xAPI forwarding) until stopped.
+
+    Any number of workers may run at once, on any host: each claims its rows before working on them.
+    """
+    from flask import current_app
+
     from lms.mail.services import deliver
 
     while True:
+        busy = False
         sent, failed = deliver()
         if sent or failed:
+            busy = True
             click.echo(f"mail: {sent} sent, {failed} failed")
+        for name, work in current_app.extensions["lms"].workers:
+            try:
+                result = work()
+            except Exception as exc:  # one plugin's failure must not stop the others; retried next round
+                db.session.rollback()
+                current_app.logger.exception("worker step of plugin %s failed", name)
+                click.echo(f"{name}: failed: {type(exc).__name__}: {exc}", err=True)
+                continue
+            if result:
+                busy = True
+                click.echo(f"{name}: {result}")
         db.session.remove()
         if once:
             return
-        time.sleep(interval)
+        if not busy:
+            time.sleep(interval)
 
 
 @click.group()

@@ -40,7 +40,10 @@ class Plugin:
     name: str
     title: str
     blueprints: tuple[str, ...] = ()  # "courses.views:bp"
-    cli: str | None = None  # "courses.cli:group", mounted as ``flask lms <group name>``
+    cli: str | tuple[str, ...] | None = None  # "courses.cli:group", each mounted as ``flask lms <group name>``
+    # Callables ``flask lms worker`` runs in its loop, e.g. "tracking.services_forward:forward_due". Each does one
+    # batch of background work, commits it, and returns something truthy (printed) when it did anything.
+    workers: tuple[str, ...] = ()
     receivers: str | None = None  # "courses.receivers", imported to connect signal receivers
     models: str | None = None  # "courses.models", imported so Alembic and the ORM see the tables
     menu: tuple[MenuItem, ...] = ()
@@ -95,11 +98,13 @@ def _register(app: Flask, plugin: Plugin) -> None:
         app.register_blueprint(_resolve(reference))
     if plugin.receivers:
         importlib.import_module(plugin.receivers)
-    if plugin.cli:
-        group = _resolve(plugin.cli)
+    for reference in (plugin.cli,) if isinstance(plugin.cli, str) else plugin.cli or ():
+        group = _resolve(reference)
         if not isinstance(group, click.Command):
-            raise TypeError(f"{plugin.cli} is not a click command")
+            raise TypeError(f"{reference} is not a click command")
         app.extensions["lms"].cli.add_command(group)
+    for reference in plugin.workers:
+        app.extensions["lms"].workers.append((plugin.name, _resolve(reference)))
     app.extensions["lms"].menu.extend(plugin.menu)
 
 

@@ -10,7 +10,10 @@ plugin = Plugin(
     name="tracking",
     title="Tracking",
     blueprints=("tracking.views:bp", "tracking.xapi_views:bp"),
-    cli="tracking.cli:group",
+    cli=("tracking.cli:group", "tracking.cli:lrs_client"),
+    workers=("tracking.services_forward:forward_due",),
+    receivers="tracking.receivers",
+    config={"LMS_XAPI_ACTOR": "account"},  # "account" (base URL + employee id) or "mbox" (mailto:email)
     models="tracking.models",
     migrations="tracking.migrations",
     menu=(MenuItem("Learning records", "tracking.records", Permission.ADMIN, order=80),),

@@ -16,15 +16,6 @@ from tracking.models import LrsClient, Statement
 bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="templates")
 
 
-@bp.record_once
-def _mount_lrs_client_commands(state) -> None:
-    # The Plugin API mounts one CLI group per plugin; ``lrs-client`` is a second one, mounted with the blueprint
-    # so it exists exactly where the plugin is enabled.
-    from tracking.cli import lrs_client
-
-    state.app.extensions["lms"].cli.add_command(lrs_client)
-
-
 @bp.route("/")
 @requires(Permission.ADMIN)
 def records() -> str:
