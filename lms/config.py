@@ -32,11 +32,6 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SECRET_KEY": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
     "LMS_SECURE_COOKIES": None,
-    # External LRS (xAPI 1.0.3, HTTP Basic) that every stored statement is forwarded to; None: no forwarding.
-    "LMS_LRS_FORWARD_URL": None,  # e.g. https://lrs.example.com/xAPI
-    "LMS_LRS_FORWARD_USERNAME": None,
-    "LMS_LRS_FORWARD_PASSWORD": None,
-    "LMS_LRS_FORWARD_TIMEOUT": 10,  # seconds per HTTP request to the external LRS
 }
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

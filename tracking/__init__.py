@@ -13,7 +13,13 @@ plugin = Plugin(
     cli=("tracking.cli:group", "tracking.cli:lrs_client"),
     workers=("tracking.services_forward:forward_due",),
     receivers="tracking.receivers",
-    config={"LMS_XAPI_ACTOR": "account"},  # "account" (base URL + employee id) or "mbox" (mailto:email)
+    config={
+        "LMS_XAPI_ACTOR": "account",  # "account" (base URL + employee id) or "mbox" (mailto:email)
+        "LMS_LRS_FORWARD_URL": None,  # the external LRS, e.g. https://lrs.example.com/xAPI; None: no forwarding
+        "LMS_LRS_FORWARD_USERNAME": None,
+        "LMS_LRS_FORWARD_PASSWORD": None,
+        "LMS_LRS_FORWARD_TIMEOUT": 10,  # seconds per HTTP request to the external LRS
+    },
     models="tracking.models",
     migrations="tracking.migrations",
     menu=(MenuItem("Learning records", "tracking.records", Permission.ADMIN, order=80),),
