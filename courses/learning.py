@@ -307,6 +307,30 @@ def _check_path(assignment: PathAssignment | None) -> None:
         signals.path_completed.send(None, person=assignment.person, assignment=assignment)
 
 
+# --- courses open to the learner ---------------------------------------------------------------------------------
+
+def available_courses(person: Person) -> list[Course]:
+    """Published courses aimed at the person's job role that they are not enrolled in: they may enrol themselves."""
+    if person.job_role_id is None:
+        return []
+    from courses.models import course_job_role
+
+    taken = select(Enrolment.course_id).where(Enrolment.person_id == person.id, Enrolment.status != "replaced")
+    return list(db.session.scalars(
+        select(Course).join(course_job_role, course_job_role.c.course_id == Course.id)
+        .where(course_job_role.c.job_role_id == person.job_role_id, Course.status == "published",
+               Course.kind != "remedial", Course.id.not_in(taken))
+        .order_by(Course.title)))
+
+
+def enrol_self(person: Person, course_id: int) -> Enrolment:
+    """Enrol in a course aimed at one's own role (NotFound for any other course)."""
+    course = next((c for c in available_courses(person) if c.id == course_id), None)
+    if course is None:
+        raise NotFound("That course is not open to you.")
+    return enrol(person, course, source="self")
+
+
 # --- the learner's overview --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

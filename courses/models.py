@@ -241,7 +241,7 @@ class Enrolment(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id", ondelete="RESTRICT"))
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("path_assignment.id", ondelete="SET NULL"))
     registration: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()), unique=True)
-    source: Mapped[str] = mapped_column(String(20), default="path")  # path | manual | remedial | recompletion
+    source: Mapped[str] = mapped_column(String(20), default="path")  # path | manual | self | remedial | recompletion
     status: Mapped[str] = mapped_column(String(20), default="assigned")  # assigned | in_progress | completed | replaced
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_date: Mapped[date | None] = mapped_column(Date)

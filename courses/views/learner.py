@@ -99,7 +99,17 @@ def my_learning() -> str:
     groups = learning.my_learning(current_user, today())
     shown = [(key, label) for key, label in SECTIONS if groups[key]]
     return render_template("courses/learner/my_learning.html", groups=groups, shown=shown,
-                           paths=learning.my_paths(current_user), today=today())
+                           paths=learning.my_paths(current_user), today=today(),
+                           available=learning.available_courses(current_user))
+
+
+@bp.route("/course/<int:course_id>/enrol", methods=["POST"])
+@requires(Permission.LEARNER)
+def enrol_self(course_id: int) -> Response:
+    enrolment = learning.enrol_self(current_user, course_id)
+    db.session.commit()
+    flash(f"You are enrolled in “{enrolment.course.title}”.", "success")
+    return redirect(url_for("courses.course", enrolment_id=enrolment.id))
 
 
 @bp.route("/e/<int:enrolment_id>")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from courses import enrolment
 from courses.models import Course, CourseVersion, Enrolment
 from lms.extensions import db
 from lms.permissions import Permission
@@ -129,20 +128,13 @@ def test_trainer_builds_and_publishes_a_course_that_reaches_a_sales_rep(page, br
     expect(page.locator("#versions")).to_contain_text("Tess Trainer")
     assert page.problems.all() == [] and dialogs == []
 
-    # Nothing assigns the course by role yet (learning paths do that), so enrol the sales rep directly.
+    # The course targets sales reps: a sales rep finds it in My learning and enrols.
     db.session.rollback()
     course = db.session.scalar(select(Course).where(Course.slug == "evidence-based-pipeline"))
     assert [role.code for role in course.job_roles] == ["sales_rep"] and course.status == "published"
     version = db.session.scalar(select(CourseVersion).where(CourseVersion.course_id == course.id))
     assert [item["type"] for item in version.content["modules"][0]["items"]] == ["lesson", "quiz"]
     assert "<script" not in version.content["modules"][0]["items"][0]["html"]
-    enrolment.enrol(db.session.get(type(learner), learner.id), course)
-    db.session.commit()
-
-    page.reload()
-    expect(page.locator("#learners-table")).to_contain_text("Sam Seller")
-    expect(page.locator("#learners-table")).to_contain_text("v1")
-
     context = browser.new_context(base_url=app_server)
     learner_page = context.new_page()
     errors = []
@@ -151,13 +143,23 @@ def test_trainer_builds_and_publishes_a_course_that_reaches_a_sales_rep(page, br
     try:
         sign_in(learner_page, learner.email)
         learner_page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
+        available = learner_page.locator("section", has=learner_page.get_by_role("heading",
+                                                                                  name="Available for your role"))
+        expect(available).to_contain_text("Evidence-based pipeline")
+        available.get_by_role("button", name="Enrol in Evidence-based pipeline").click()
+        expect(learner_page.get_by_text("You are enrolled in")).to_be_visible()
+        learner_page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
         expect(learner_page.get_by_role("link", name="Evidence-based pipeline").first).to_be_visible()
         expect(learner_page.get_by_role("navigation", name="Main").get_by_role("link", name="Authoring")
                ).to_have_count(0)
     finally:
         context.close()
     assert errors == []
+    db.session.rollback()
     assert db.session.scalar(select(Enrolment.status).where(Enrolment.course_id == course.id)) == "assigned"
+    page.reload()
+    expect(page.locator("#learners-table")).to_contain_text("Sam Seller")
+    expect(page.locator("#learners-table")).to_contain_text("v1")
 
 
 def test_pack_upload_errors_are_listed_in_the_browser(page, factory, tmp_path):
