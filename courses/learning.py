@@ -116,10 +116,18 @@ def locked_by(enrolment: Enrolment) -> Course | None:
     return None
 
 
+class CourseLocked(DomainError):
+    """A later course of an ordered path, opened before the earlier one is done."""
+
+    def __init__(self, enrolment: Enrolment, blocker: Course) -> None:
+        super().__init__(f"Finish “{blocker.title}” first: this learning path is taken in order.")
+        self.enrolment = enrolment
+
+
 def _require_open(enrolment: Enrolment) -> None:
     blocker = locked_by(enrolment)
     if blocker is not None:
-        raise DomainError(f"Finish “{blocker.title}” first: this path is taken in order.")
+        raise CourseLocked(enrolment, blocker)
 
 
 # --- lessons ----------------------------------------------------------------------------------------------------

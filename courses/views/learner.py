@@ -76,13 +76,12 @@ def item_url(enrolment: Enrolment, item: dict[str, Any] | None) -> str:
     return url_for(endpoint, enrolment_id=enrolment.id, key=item["key"])
 
 
-def _redirect_if_locked(enrolment: Enrolment) -> Response | None:
+@bp.errorhandler(learning.CourseLocked)
+def _course_locked(error: learning.CourseLocked) -> Response:
     """An ordered path's later course stays closed until the earlier one is done: say so on the course page."""
-    blocker = learning.locked_by(enrolment)
-    if blocker is None:
-        return None
-    flash(f"Finish “{blocker.title}” first: this learning path is taken in order.", "error")
-    return redirect(url_for("courses.course", enrolment_id=enrolment.id))
+    db.session.rollback()
+    flash(error.message, "error")
+    return redirect(url_for("courses.course", enrolment_id=error.enrolment.id))
 
 
 def _question_for_learner(question: dict[str, Any]) -> dict[str, Any]:
@@ -129,11 +128,9 @@ def course(enrolment_id: int) -> str:
 @requires(Permission.LEARNER)
 def lesson(enrolment_id: int, key: str) -> str | Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
-    if (locked := _redirect_if_locked(enrolment)) is not None:
-        return locked
     item = learning.view_lesson(enrolment, key)
     db.session.commit()
-    view = _course_view(enrolment, check_lock=False)  # open: checked above
+    view = _course_view(enrolment, check_lock=False)  # open: view_lesson raised CourseLocked otherwise
     previous, following = view.neighbours(key)
     lesson_keys = [i["key"] for i in view.lessons]
     number = lesson_keys.index(key) + 1 if key in lesson_keys else None
@@ -146,8 +143,6 @@ def lesson(enrolment_id: int, key: str) -> str | Response:
 @requires(Permission.LEARNER)
 def complete_lesson(enrolment_id: int, key: str) -> Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
-    if (locked := _redirect_if_locked(enrolment)) is not None:
-        return locked
     learning.complete_lesson(enrolment, key)
     db.session.commit()
     if enrolment.status == "completed":
@@ -162,9 +157,9 @@ def complete_lesson(enrolment_id: int, key: str) -> Response:
 def quiz(enrolment_id: int, key: str) -> str | Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
     state = learning.quiz_state(enrolment, key)
-    if (locked := _redirect_if_locked(enrolment)) is not None:
-        return locked
-    view = _course_view(enrolment, check_lock=False)
+    view = _course_view(enrolment)
+    if view.locked_by is not None:
+        raise learning.CourseLocked(enrolment, view.locked_by)
     item = view.plan.by_key[key]
     previous, following = view.neighbours(key)
     return render_template("courses/learner/quiz.html", enrolment=enrolment, view=view, item=item, state=state,
@@ -176,8 +171,6 @@ def quiz(enrolment_id: int, key: str) -> str | Response:
 @requires(Permission.LEARNER)
 def start_attempt(enrolment_id: int, key: str) -> Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
-    if (locked := _redirect_if_locked(enrolment)) is not None:
-        return locked
     attempt = learning.start_attempt(enrolment, key)
     db.session.commit()
     return redirect(url_for("courses.attempt", attempt_id=attempt.id))
