@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,12 +55,13 @@ def post_all(endpoint: str, auth: tuple[str, str], batches: list[bytes], clients
                     failures.append(f"{response.status_code}: {response.text[:200]}")
 
     threads = [threading.Thread(target=run) for _ in range(clients)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    print(f"  client CPU: {time.process_time() - cpu:.2f} s for {elapsed:.2f} s of posting", flush=True)
     if failures:
         raise SystemExit(f"{len(failures)} batch(es) failed, first: {failures[0]}")
     return elapsed
@@ -81,15 +83,24 @@ def main() -> int:
     try:
         env, key, secret = new_instance(folder, args.database_url)
         port = free_port()
+        ready = folder / "ready"
+        ready.mkdir()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
-                                   f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=REPO, env=env)
+                                   f"127.0.0.1:{port}", "--log-level", "warning", "-c", "bench/gunicorn_ready.py",
+                                   "wsgi:app"], cwd=REPO, env={**env, "BENCH_READY_DIR": str(ready)})
         try:
             wait_for_port(port)
+            _wait_for_workers(ready, args.workers)
             rapport = post_all(f"http://127.0.0.1:{port}/xapi", (key, secret), batches, args.clients)
         finally:
             server.terminate()
             server.wait(30)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        print(f"  server CPU (gunicorn and its workers, start-up included): {cpu:.2f} s")
         stored = _count(env)
+        derived, derive_seconds = _derive_all(env)
         with learning_locker(folder / "learning-locker.log") as url:
             locker = post_all(url, ("bench", "bench"), batches, args.clients)
     finally:
@@ -103,10 +114,32 @@ def main() -> int:
     print(f"{n:,} statements, batches of {args.batch}, {args.clients} concurrent clients")
     print(f"Rapport (gunicorn -w {args.workers}, {database}): {rapport:7.2f} s  {n / rapport:9,.0f} statements/s"
           f"  (stored and counted afterwards: {stored:,})")
+    print(f"Derived afterwards by one worker (query keys, activities, progress): {derived:,} statements in "
+          f"{derive_seconds:.2f} s, {derived / derive_seconds:,.0f} statements/s")
     print(f"Learning Locker xapi-statements (memory): {locker:7.2f} s  {n / locker:9,.0f} statements/s")
     print(f"ratio Rapport / Learning Locker: {(n / rapport) / (n / locker):.2f}; goal {GOAL:,}/s into Rapport: "
           f"{'met' if n / rapport >= GOAL else 'not met'}")
     return 0 if stored == n else 1
+
+
+def _wait_for_workers(ready: Path, workers: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(list(ready.iterdir())) < workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(list(ready.iterdir()))} of {workers} gunicorn workers started")
+        time.sleep(0.05)
+
+
+def _derive_all(env: dict[str, str]) -> tuple[int, float]:
+    """What one ``flask lms worker`` does with the backlog: derive every pending statement; (count, seconds)."""
+    code = ("import time; from lms import create_app; from tracking.services_derive import derive_pending\n"
+            "app = create_app()\nwith app.app_context():\n"
+            "    started, total = time.perf_counter(), 0\n"
+            "    while (count := derive_pending()):\n        total += count\n"
+            "    print(total, time.perf_counter() - started)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return int(out[0]), float(out[1])
 
 
 def _count(env: dict[str, str]) -> int:

@@ -11,7 +11,7 @@ plugin = Plugin(
     title="Tracking",
     blueprints=("tracking.views:bp", "tracking.xapi_views:bp"),
     cli=("tracking.cli:group", "tracking.cli:lrs_client"),
-    workers=("tracking.services_forward:forward_due",),
+    workers=("tracking.services_derive:derive_due", "tracking.services_forward:forward_due"),
     receivers="tracking.receivers",
     config={
         "LMS_XAPI_ACTOR": "account",  # "account" (base URL + employee id) or "mbox" (mailto:email)

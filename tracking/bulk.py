@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from lms.extensions import db
 
 
-def db_time(moment: datetime):
-    """A UTC datetime as the driver stores it: naive text on SQLite (SQLAlchemy's format), aware elsewhere."""
+def db_time(moment: datetime, as_text: bool | None = None):
+    """A UTC datetime as the driver stores it: naive text on SQLite (SQLAlchemy's format), aware elsewhere.
+    ``as_text``: whether the database is SQLite, when the caller already knows."""
     moment = moment.astimezone(UTC)
-    if db.engine.dialect.name == "sqlite":
+    if as_text if as_text is not None else db.engine.dialect.name == "sqlite":
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     return moment
 
@@ -24,12 +25,26 @@ def micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def _mark() -> str:
+    return "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
+
+
+def run_in(sql: str, values: list, params: tuple = ()) -> list[tuple]:
+    """Run driver SQL whose ``{in}`` is an IN list of ``values`` (after ``params`` for the marks before it);
+    return its rows, if it has any. For the statement store's per-request queries, where building and compiling a
+    SQLAlchemy statement costs more than running it."""
+    marks = ", ".join([_mark()] * len(values))
+    result = db.session.connection().exec_driver_sql(sql.replace("{mark}", _mark()).replace("{in}", marks),
+                                                     (*params, *values))
+    return result.fetchall() if result.returns_rows else []
+
+
 def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip_existing: bool = False) -> None:
     """Insert ``rows``; with ``skip_existing``, rows that break a unique constraint (say, inserted by a concurrent
     request) are left out instead of failing the transaction."""
     if not rows:
         return
-    mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark()
     sql = f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'  # noqa: S608 - our names
     if skip_existing:
         sql += " ON CONFLICT DO NOTHING"

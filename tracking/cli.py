@@ -16,8 +16,10 @@ def group() -> None:
 @group.command("rebuild")
 def rebuild() -> None:
     """Recompute every progress projection from the statement log."""
+    from tracking.services_derive import catch_up
     from tracking.services_progress import rebuild as rebuild_progress
 
+    catch_up(most=None)
     count = rebuild_progress()
     db.session.commit()
     click.echo(f"Rebuilt {count} progress row(s) from the statement log.")

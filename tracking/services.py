@@ -16,11 +16,11 @@ from lms.errors import Conflict, NotFound
 from lms.extensions import db
 from lms.types import utcnow
 from tracking import signatures
-from tracking.bulk import db_time, insert_many, micros
-from tracking.models import Activity, Attachment, Statement, StatementKey
+from tracking.bulk import db_time, insert_many, run_in
+from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
 from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
-from tracking.xapi_data import activity_definitions, dumps, query_keys, same_statement
+from tracking.xapi_data import actor_key, dumps, same_statement
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,12 @@ def iso(moment: datetime) -> str:
 
 
 def store_statements(statements: list, *, principal: ClientPrincipal, parts: dict[str, AttachmentPart] | None = None,
-                     statement_id: str | None = None) -> list[str]:
+                     statement_id: str | None = None, defer: bool = False) -> list[str]:
     """Store statements (all or none) and return their ids in order.
+
+    What is derived from them (query keys, activity definitions, progress) is written in the same transaction, or,
+    with ``defer``, left to :mod:`tracking.services_derive` (a pending row each, in the same transaction), so an
+    LRS client's request is acknowledged as soon as its statements are durably stored.
 
     A statement whose id is already stored is a no-op when it matches the stored one and a :class:`Conflict`
     otherwise. Raises :class:`InvalidStatement` (400) naming the first problem.
@@ -64,8 +68,7 @@ def store_statements(statements: list, *, principal: ClientPrincipal, parts: dic
     for index, statement in enumerate(statements):
         _check_lengths(statement, f"statements[{index}]" if batch else "statement")
 
-    existing = dict(db.session.execute(select(Statement.id, Statement.body).where(Statement.id.in_(seen))).all()
-                    ) if seen else {}
+    existing = dict(run_in("SELECT id, body FROM xapi_statement WHERE id IN ({in})", list(seen))) if seen else {}
     fresh = []
     for statement, statement_id_ in zip(statements, ids, strict=True):
         if statement_id_ in existing:
@@ -76,7 +79,7 @@ def store_statements(statements: list, *, principal: ClientPrincipal, parts: dic
         fresh.append(statement)
     _check_voiding(fresh)
     if fresh:
-        _insert(fresh, principal, parts)
+        _insert(fresh, principal, parts, defer)
     return [i or s["id"] for i, s in zip(ids, statements, strict=True)]
 
 
@@ -85,7 +88,7 @@ MAX_ID_LENGTH = 600  # characters of an actor identifier, verb id or activity id
 
 def _check_lengths(statement: dict, where: str) -> None:
     target = statement["object"]
-    for name, value in (("actor", _actor_key(statement["actor"])), ("verb.id", statement["verb"]["id"]),
+    for name, value in (("actor", actor_key(statement["actor"])), ("verb.id", statement["verb"]["id"]),
                         ("object.id", target.get("id", "") if target.get("objectType", "Activity") == "Activity"
                          else "")):
         if len(value) > MAX_ID_LENGTH:
@@ -126,15 +129,15 @@ def _check_voiding(fresh: list[dict]) -> None:
             raise InvalidStatement(f"Statement {target} voids another statement; a voiding statement cannot be voided.")
 
 
-def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, AttachmentPart]) -> None:
+def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, AttachmentPart], defer: bool) -> None:
     stored = utcnow()
     stored_text = iso(stored)
     authority = principal.authority()
-    rows, own_keys, targets = [], [], []
-    stored_db, stored_us = db_time(stored), micros(stored)
+    rows = []
+    as_text = db.engine.dialect.name == "sqlite"
+    stored_db = db_time(stored, as_text)
     for statement in fresh:
-        statement.setdefault("id", new_uuid())
-        statement["id"] = statement["id"].lower()
+        statement["id"] = statement["id"].lower() if "id" in statement else new_uuid()
         if "timestamp" not in statement:
             statement["timestamp"] = stored_text
         statement["stored"] = stored_text
@@ -145,50 +148,34 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
             context["contextActivities"][kind] = items if isinstance(items, list) else [items]
         target = statement["object"]
         kind = target.get("objectType", "Activity")
-        target_id = target["id"].lower() if kind == "StatementRef" else None
-        targets.append(target_id)
         score, success, completion = _outcome(statement.get("result", {}))
         rows.append((
-            statement["id"], stored_db, db_time(timestamp(statement["timestamp"], "timestamp")),
-            _actor_key(statement["actor"]), statement["verb"]["id"], target["id"] if kind == "Activity" else None,
-            context.get("registration", "").lower() or None, target_id, statement["verb"]["id"] == VOIDED, False,
-            bool(statement.get("attachments")), score, success, completion, principal.id, dumps(statement),
+            statement["id"], stored_db, db_time(timestamp(statement["timestamp"], "timestamp"), as_text),
+            actor_key(statement["actor"]), statement["verb"]["id"], target["id"] if kind == "Activity" else None,
+            context.get("registration", "").lower() or None, target["id"].lower() if kind == "StatementRef" else None,
+            statement["verb"]["id"] == VOIDED, False, bool(statement.get("attachments")), score, success, completion,
+            principal.id, dumps(statement),
         ))
-        own_keys.append(query_keys(statement))
+    # Everything above is computed before the first write: on SQLite the write lock is held from here to commit.
     try:
         insert_many("xapi_statement", _STATEMENT_COLUMNS, rows)
     except IntegrityError:  # the boundary rolls the whole request back
         raise Conflict("A statement with one of these ids was stored by another request at the same moment; "
                        "send the batch again.") from None
     ids = [row[0] for row in rows]
-    assigned = dict(db.session.execute(select(Statement.id, Statement.seq).where(Statement.id.in_(ids))).all())
-    seqs = [assigned[statement_id] for statement_id in ids]
-    by_id = {statement_id: (seq, keys) for statement_id, seq, keys in zip(ids, seqs, own_keys, strict=True)}
-
-    # A statement that targets another (StatementRef) is also found by the filters its target matches.
-    wanted = {t for t in targets if t and t not in by_id}
-    inherited: dict[str, set[int]] = {}
-    if wanted:
-        for target_id, key in db.session.execute(
-                select(Statement.id, StatementKey.key).join(StatementKey, StatementKey.seq == Statement.seq)
-                .where(Statement.id.in_(wanted))):
-            inherited.setdefault(target_id, set()).add(key)
-    key_rows = []
-    for seq, keys, target_id in zip(seqs, own_keys, targets, strict=True):
-        if target_id:
-            keys = keys | inherited.get(target_id, set()) | by_id.get(target_id, (0, set()))[1]
-        key_rows.extend((seq, key, stored_us) for key in keys)
-    insert_many("xapi_statement_key", ("seq", "key", "stored_us"), key_rows)
-    _inherit_to_earlier_referrers(by_id, seqs)
-    _apply_voids(ids + [t for t, row in zip(targets, rows, strict=True) if t and row[8]])
-    _merge_activities(fresh)
+    _apply_voids(ids + [row[7] for row in rows if row[8]])
     _store_attachments(parts)
     if current_app.config.get("LMS_LRS_FORWARD_URL"):
-        insert_many("xapi_outbox", ("statement_seq", "status", "attempts", "due_at", "created_at"),
-                    [(seq, "queued", 0, stored_db, stored_db) for seq in seqs])
-    from tracking.services_progress import record_progress
+        run_in("INSERT INTO xapi_outbox (statement_seq, status, attempts, due_at, created_at) "
+               "SELECT seq, 'queued', 0, {mark}, {mark} FROM xapi_statement WHERE id IN ({in})", ids,
+               (stored_db, stored_db))
+    if defer:
+        run_in("INSERT INTO xapi_pending (seq) SELECT seq FROM xapi_statement WHERE id IN ({in})", ids)
+    else:
+        from tracking.services_derive import derive
 
-    record_progress(fresh, stored)
+        seqs = dict(run_in("SELECT id, seq FROM xapi_statement WHERE id IN ({in})", ids))
+        derive([(seqs[statement["id"]], statement) for statement in fresh])
 
 
 _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "activity_id", "registration", "target_id",
@@ -203,67 +190,16 @@ def _outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     return scaled, result.get("success"), result.get("completion")
 
 
-def _actor_key(actor: dict) -> str:
-    from tracking.xapi_data import ifi
-
-    return ifi(actor) or "group|" + dumps(sorted(dumps(m) for m in actor.get("member", [])))[:560]
-
-
-def _inherit_to_earlier_referrers(by_id: dict[str, tuple[int, set[int]]], seqs: list[int]) -> None:
-    new = set(seqs)  # filtered here: a NOT IN list makes PostgreSQL scan the table instead of the index
-    referrers = [r for r in db.session.execute(
-        select(Statement.seq, Statement.stored, Statement.target_id).where(Statement.target_id.in_(by_id)))
-        if r.seq not in new]
-    if not referrers:
-        return
-    have = {(seq, key) for seq, key in db.session.execute(
-        select(StatementKey.seq, StatementKey.key).where(StatementKey.seq.in_([r.seq for r in referrers])))}
-    insert_many("xapi_statement_key", ("seq", "key", "stored_us"),
-                [(r.seq, key, micros(r.stored)) for r in referrers for key in by_id[r.target_id][1]
-                 if (r.seq, key) not in have])
-
-
 def _apply_voids(ids: list[str]) -> None:
     """Mark voided every non-voiding statement among ``ids`` that a stored voiding statement targets."""
-    voiders = select(Statement.target_id).where(Statement.voiding.is_(True), Statement.target_id.in_(ids))
-    targets = set(db.session.scalars(voiders))
+    voiders = "SELECT target_id FROM xapi_statement WHERE voiding = {mark} AND target_id IN ({in})"
+    targets = {target for (target,) in run_in(voiders, ids, (True,))}
     if not targets:
         return
-    voided = db.session.execute(
+    # The projections of the voided statements' pairs are recomputed when the voiding statement is derived.
+    db.session.execute(
         update(Statement).where(Statement.id.in_(targets), Statement.voiding.is_(False), Statement.voided.is_(False))
-        .values(voided=True).returning(Statement.seq)).scalars().all()
-    if voided:
-        from tracking.services_progress import recompute_for
-
-        recompute_for(voided)
-
-
-def _merge_activities(fresh: list[dict]) -> None:
-    definitions: dict[str, dict] = {}
-    for statement in fresh:
-        for activity_id, definition in activity_definitions(statement).items():
-            definitions[activity_id] = _merged(definitions.get(activity_id, {}), definition)
-    if not definitions:
-        return
-    known = dict(db.session.execute(select(Activity.activity_id, Activity.definition)
-                                    .where(Activity.activity_id.in_(definitions))).all())
-    insert_many("xapi_activity", ("activity_id", "definition"),
-                [(activity_id, dumps(d)) for activity_id, d in definitions.items() if activity_id not in known],
-                skip_existing=True)
-    for activity_id, definition in definitions.items():
-        if activity_id in known:
-            text = dumps(_merged(json.loads(known[activity_id]), definition))
-            if text != known[activity_id]:
-                db.session.execute(update(Activity).where(Activity.activity_id == activity_id)
-                                   .values(definition=text))
-
-
-def _merged(old: dict, new: dict) -> dict:
-    """The newer definition wins, language by language for name and description."""
-    merged = dict(old)
-    for key, value in new.items():
-        merged[key] = {**merged[key], **value} if key in ("name", "description") and key in merged else value
-    return merged
+        .values(voided=True))
 
 
 def _store_attachments(parts: dict[str, AttachmentPart]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, insert, select, text
@@ -15,8 +14,8 @@ from sqlalchemy import delete, insert, select, text
 from lms.extensions import db
 from lms.people.models import Person
 from tracking.bulk import lock_keys
-from tracking.models import Progress, Statement
-from tracking.xapi_data import hash_key
+from tracking.models import Progress, Statement, StatementKey
+from tracking.xapi_data import actor_key, pair_key
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 STARTED = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
@@ -63,32 +62,33 @@ def _person_ids(agent_keys: set[str]) -> dict[str, int]:
     return found
 
 
-_LOGGED = "SELECT actor_key, activity_id, verb_id, timestamp, score, success, completion FROM xapi_statement"
-
-
-def _pair_rows(pairs: list[tuple[str, str]]):
-    """Delete the pairs' projection rows; return their non-voided statements (only placeholders are formatted
-    into the SQL, every value is a bound parameter)."""
+def _delete_rows(pairs: list[tuple[str, str]]) -> None:
+    """Delete the pairs' projection rows (only placeholders are formatted into the SQL, every value is bound)."""
     if db.engine.dialect.name == "postgresql":  # a join with the pairs as arrays: index lookups, quick to plan
-        params = {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs], "no": False}
-        pairs_sql = "unnest(CAST(:agents AS text[]), CAST(:activities AS text[])) AS p(agent, activity)"
-        db.session.execute(text(f"DELETE FROM xapi_progress USING {pairs_sql} "  # noqa: S608
+        params = {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs]}
+        db.session.execute(text("DELETE FROM xapi_progress USING unnest(CAST(:agents AS text[]), "
+                                "CAST(:activities AS text[])) AS p(agent, activity) "
                                 "WHERE agent_key = p.agent AND activity_id = p.activity"), params)
-        logged = text(f"{_LOGGED} JOIN {pairs_sql} ON actor_key = p.agent AND activity_id = p.activity "  # noqa: S608
-                      "WHERE voided = :no AND voiding = :no").columns(*_COLUMNS)
-        return db.session.execute(logged, params).all()
-    rows = []
+        return
     for start in range(0, len(pairs), 200):  # SQLite uses the index for an OR of pairs, not for a row-value IN
         chunk = pairs[start:start + 200]
         params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
         params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
         matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
         db.session.execute(text(f"DELETE FROM xapi_progress WHERE {matches}"), params)  # noqa: S608
-        where = matches.replace("agent_key", "actor_key")
-        logged = text(f"{_LOGGED} WHERE voided = :no AND voiding = :no AND ({where})").columns(  # noqa: S608
-            *_COLUMNS)
-        rows += db.session.execute(logged, {**params, "no": False}).all()
-    return rows
+
+
+def _pair_rows(pairs: list[tuple[str, str]]) -> list:
+    """The pairs' non-voided statements, found through their pair keys in the key index."""
+    keys = [pair_key(agent, activity) for agent, activity in pairs]
+    rows = []
+    for start in range(0, len(keys), 500):
+        rows += db.session.execute(
+            select(*_COLUMNS).join(StatementKey, StatementKey.seq == Statement.seq)
+            .where(StatementKey.key.in_(keys[start:start + 500]), Statement.voided.is_(False),
+                   Statement.voiding.is_(False))).all()
+    wanted = set(pairs)  # a 64-bit key may in theory be shared: keep only the pairs' own statements
+    return [row for row in rows if (row.actor_key, row.activity_id) in wanted]
 
 
 def _project(pairs: set[tuple[str, str]]) -> None:
@@ -97,9 +97,11 @@ def _project(pairs: set[tuple[str, str]]) -> None:
     if not pairs:
         return
     # Concurrent requests touching one pair take turns, so each recomputes from a log holding the other's rows.
-    lock_keys([hash_key("progress", f"{agent}|{activity}") for agent, activity in pairs])
+    lock_keys([pair_key(agent, activity) for agent, activity in pairs])
+    pairs = sorted(pairs)
+    _delete_rows(pairs)
     grouped: dict[tuple[str, str], list] = defaultdict(list)
-    for row in _pair_rows(sorted(pairs)):
+    for row in _pair_rows(pairs):
         grouped[(row.actor_key, row.activity_id)].append(row)
     people = _person_ids({agent for agent, _ in grouped})
     rows = [{"agent_key": agent, "activity_id": activity, "person_id": people.get(agent), **fold(items)}
@@ -108,24 +110,19 @@ def _project(pairs: set[tuple[str, str]]) -> None:
         db.session.execute(insert(Progress.__table__), rows)
 
 
-def record_progress(statements: list[dict], stored: datetime) -> None:
-    """Update the projections the just-stored ``statements`` touch (called by the statement store)."""
-    from tracking.services import _actor_key
-
-    pairs = {(_actor_key(s["actor"]), s["object"]["id"]) for s in statements
+def project_statements(statements: list[dict], *, voided_ids: list[str]) -> None:
+    """Update the projections that just-stored ``statements`` touch, and those of the statements they void."""
+    pairs = {(actor_key(s["actor"]), s["object"]["id"]) for s in statements
              if s["object"].get("objectType", "Activity") == "Activity"}
-    _project(pairs)
-
-
-def recompute_for(seqs: list[int]) -> None:
-    """Undo what the statements ``seqs`` (just voided) contributed."""
-    pairs = {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id).where(
-        Statement.seq.in_(seqs), Statement.activity_id.is_not(None)))}
+    if voided_ids:
+        pairs |= {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id).where(
+            Statement.id.in_(voided_ids), Statement.activity_id.is_not(None)))}
     _project(pairs)
 
 
 def rebuild() -> int:
-    """Recompute every projection from the statement log; return how many rows there are."""
+    """Recompute every projection from the statement log (derive pending statements first); return how many
+    rows there are."""
     db.session.execute(delete(Progress))
     logged = select(Statement.actor_key, Statement.activity_id).distinct().where(
         Statement.activity_id.is_not(None), Statement.voided.is_(False), Statement.voiding.is_(False))

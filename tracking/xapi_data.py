@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from typing import Any
+
+import orjson
 
 from tracking.validation import CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
 
 
 def dumps(value: Any) -> str:
-    """The one JSON serialisation Rapport stores and returns."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """The one JSON serialisation Rapport stores and returns (compact UTF-8; orjson: the statement log's hot path)."""
+    return orjson.dumps(value).decode()
 
 
 def ifi(agent: dict) -> str | None:
@@ -26,6 +27,17 @@ def ifi(agent: dict) -> str | None:
     if "account" in agent:
         return f"account|{agent['account']['homePage']}|{agent['account']['name']}"
     return None
+
+
+def actor_key(actor: dict) -> str:
+    """What the statement log stores (and progress groups by) as the actor: its IFI, or an anonymous group's
+    members."""
+    return ifi(actor) or "group|" + dumps(sorted(dumps(m) for m in actor.get("member", [])))[:560]
+
+
+def pair_key(agent: str, activity_id: str) -> int:
+    """The key of one (actor, activity) pair: how a progress row finds its statements in the key index."""
+    return hash_key("p", f"{agent}|{activity_id}")
 
 
 def hash_key(kind: str, value: str) -> int:

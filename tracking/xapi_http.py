@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 
+import orjson
 from flask import Response, current_app, request
 
 from lms.extensions import csrf
-from lms.types import utcnow
-from tracking.services import AttachmentPart, iso
+from tracking.services import AttachmentPart
 from tracking.validation import InvalidStatement
 
 VERSION = "1.0.3"
@@ -45,8 +44,6 @@ def before_request() -> None:
 
 def after_request(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = VERSION
-    if request.path.startswith("/xapi/statements"):
-        response.headers["X-Experience-API-Consistent-Through"] = iso(utcnow())
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -90,8 +87,8 @@ def parse_statements(xreq: XapiRequest) -> tuple[list, dict[str, AttachmentPart]
     else:
         raise InvalidStatement("Send statements as application/json (or multipart/mixed with attachments).")
     try:
-        value = json.loads(body)
-    except ValueError as exc:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise InvalidStatement(f"The body is not valid JSON: {exc}.") from None
     return (value if isinstance(value, list) else [value]), parts
 

@@ -14,8 +14,10 @@ from werkzeug.http import http_date
 from lms.extensions import db
 from lms.permissions import public, requires_lrs_scope
 from tracking import services
+from tracking import services_derive as derived
 from tracking import services_documents as documents
 from tracking import services_query as queries
+from tracking.services import iso
 from tracking.services_clients import authenticate
 from tracking.validation import InvalidStatement, iri, timestamp, uuid_string
 from tracking.xapi_data import canonical_format, ids_format
@@ -99,7 +101,7 @@ def statements_post() -> Response:
         return _put_statement(xreq)
     queries.check_parameters(xreq.params, ())
     statements, parts = parse_statements(xreq)
-    ids = services.store_statements(statements, principal=g.api_client, parts=parts)
+    ids = services.store_statements(statements, principal=g.api_client, parts=parts, defer=True)
     return json_response(json.dumps(ids))
 
 
@@ -111,7 +113,8 @@ def _put_statement(xreq: XapiRequest) -> Response:
     statements, parts = parse_statements(xreq)
     if len(statements) != 1 or not isinstance(statements[0], dict):
         raise InvalidStatement("PUT takes exactly one statement object.")
-    services.store_statements(statements, principal=g.api_client, parts=parts, statement_id=statement_id)
+    services.store_statements(statements, principal=g.api_client, parts=parts, statement_id=statement_id,
+                              defer=True)
     return Response(status=204)
 
 
@@ -131,7 +134,7 @@ def _get_statements(xreq: XapiRequest) -> Response:
         response = (multipart_response(text, services.attachments_for([json.loads(row.body)]))
                     if with_attachments else json_response(text))
         response.headers["Last-Modified"] = http_date(row.stored)
-        return response
+        return _consistent(response)
     return _statement_page(queries.parse_query(params))
 
 
@@ -141,6 +144,7 @@ def _formatted(bodies: list[str], fmt: str) -> list[str]:
     parsed = [json.loads(b) for b in bodies]
     if fmt == "ids":
         return [json.dumps(ids_format(p)) for p in parsed]
+    derived.catch_up()  # canonical definitions come from every statement stored, including those still pending
     wanted = {p["object"]["id"] for p in parsed if p["object"].get("objectType", "Activity") == "Activity"}
     for p in parsed:
         for items in p.get("context", {}).get("contextActivities", {}).values():
@@ -150,15 +154,21 @@ def _formatted(bodies: list[str], fmt: str) -> list[str]:
     return [json.dumps(canonical_format(p, definitions, accept)) for p in parsed]
 
 
+def _consistent(response: Response) -> Response:
+    response.headers["X-Experience-API-Consistent-Through"] = iso(derived.consistent_through())
+    return response
+
+
 def _statement_page(query: queries.StatementQuery) -> Response:
+    derived.catch_up()  # the query keys of statements still pending are written first
     rows, token = queries.run_query(query)
     statements = _formatted([row.body for row in rows], query.format)
     more = url_for("xapi.statements_more", token=token) if token else ""
     text = '{"statements":[' + ",".join(statements) + '],"more":' + json.dumps(more) + "}"
     if query.attachments:
-        return multipart_response(text, services.attachments_for([json.loads(r.body) for r in rows
-                                                                  if r.has_attachments]))
-    return json_response(text)
+        return _consistent(multipart_response(text, services.attachments_for([json.loads(r.body) for r in rows
+                                                                              if r.has_attachments])))
+    return _consistent(json_response(text))
 
 
 # --- Documents ---------------------------------------------------------------------------------------------
@@ -250,6 +260,7 @@ def activity() -> Response:
         raise InvalidStatement("The activityId parameter is required.")
     activity_id = iri(params["activityId"], "activityId")
     out = {"objectType": "Activity", "id": activity_id}
+    derived.catch_up()  # definitions come from the statements, including those still pending
     definition = services.activity_definitions_for({activity_id}).get(activity_id)
     if definition:
         out["definition"] = definition

@@ -5,20 +5,28 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.extensions import db
 from tests.tracking.conftest import ADL, SITE, statement
-from tracking.models import Progress
+from tracking.models import PendingStatement, Progress
+from tracking.services_derive import derive_due, derive_pending
+
+
+def _worker_step() -> None:
+    """What ``flask lms worker`` does each round: derive a chunk of pending statements."""
+    derive_due()
 
 
 def _rows() -> list[tuple]:
+    _worker_step()
     db.session.expire_all()
     return sorted((p.agent_key, p.activity_id, p.person_id, p.status, p.best_score, p.attempts, p.first_at,
                    p.last_at, p.completed_at) for p in db.session.scalars(select(Progress)))
 
 
 def _progress(activity: str, email: str = "ann@example.com") -> Progress | None:
+    _worker_step()
     db.session.expire_all()
     return db.session.scalar(select(Progress).where(Progress.agent_key == f"mbox|mailto:{email}",
                                                     Progress.activity_id == SITE + activity))
@@ -61,6 +69,7 @@ def test_statements_from_outside_count_for_the_person_with_that_account(lrs, fac
     home = app.config["LMS_BASE_URL"]
     lrs.post_statements(statement(actor={"account": {"homePage": home, "name": "E42"}}, verb="completed",
                                   activity="crm-logged-first-case"))
+    _worker_step()
     row = db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "crm-logged-first-case"))
     assert row.person_id == bo.id and row.status == "completed"
 
@@ -91,11 +100,14 @@ def _history(seed: int) -> list[dict]:
 def test_rebuild_from_the_log_gives_the_same_rows_as_incremental_updates(lrs, app):
     history = _history(seed=7)
     voided = {s["object"]["id"] for s in history if s["verb"]["id"] == ADL + "voided"}
+    rng = random.Random(3)
     for start in range(0, len(history), 7):  # arrive in small batches, voids interleaved
         chunk = history[start:start + 7]
         ids = {s["id"] for s in chunk}
         chunk = [s for s in chunk if s["verb"]["id"] != ADL + "voided" or s["object"]["id"] not in ids]
         assert lrs.post_statements(chunk).status_code == 200
+        if rng.random() < 0.5:  # derived batch by batch, or several batches in one chunk
+            _worker_step()
     for s in history:  # voids whose target came in the same batch
         if s["verb"]["id"] == ADL + "voided":
             lrs.post_statements(s)
@@ -107,8 +119,10 @@ def test_rebuild_from_the_log_gives_the_same_rows_as_incremental_updates(lrs, ap
 
 
 def test_concurrent_requests_keep_projections_exact(app, lrs):
-    """Eight LRS clients post at once about the same people and activities, over real HTTP."""
+    """Eight LRS clients post at once about the same people and activities, over real HTTP, while two workers
+    derive what arrives."""
     import threading
+    import time
 
     import httpx
 
@@ -117,6 +131,18 @@ def test_concurrent_requests_keep_projections_exact(app, lrs):
     batches = [[statement(email=f"p{n % 3}@example.com", verb="attempted", activity=f"unit-{n % 4}")
                 for n in range(start, start + 20)] for start in range(0, 320, 20)]
     failures = []
+    posting = threading.Event()
+
+    def worker():
+        with app.app_context():
+            while derive_pending(30) or posting.is_set():
+                time.sleep(0.005)
+            db.session.remove()
+
+    posting.set()
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
     with serve(app) as url:
         def post(mine):
             with httpx.Client(base_url=url, headers=lrs.headers()) as http:
@@ -130,7 +156,11 @@ def test_concurrent_requests_keep_projections_exact(app, lrs):
             thread.start()
         for thread in threads:
             thread.join(120)
+    posting.clear()
+    for thread in workers:
+        thread.join(120)
     assert failures == []
+    assert db.session.scalar(select(func.count()).select_from(PendingStatement)) == 0
     incremental = _rows()
     assert sum(row[5] for row in incremental) == 320  # every attempt counted once
     app.test_cli_runner().invoke(args=["lms", "tracking", "rebuild"])

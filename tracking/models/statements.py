@@ -20,7 +20,6 @@ class Statement(db.Model):
     __table_args__ = (
         Index("ix_xapi_statement_stored_seq", "stored", "seq"),
         Index("ix_xapi_statement_target_id", "target_id"),
-        Index("ix_xapi_statement_actor_key_activity_id", "actor_key", "activity_id"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -77,3 +76,15 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(255))
     length: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PendingStatement(db.Model):
+    """A statement stored and acknowledged but not yet derived (query keys, activity definitions, progress).
+
+    Written in the statement's own transaction, deleted in the transaction that derives it: a crash between the
+    two leaves the row here, and the next deriver takes it."""
+
+    __tablename__ = "xapi_pending"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    seq: Mapped[int] = mapped_column(ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
