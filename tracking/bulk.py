@@ -39,15 +39,20 @@ def run_in(sql: str, values: list, params: tuple = ()) -> list[tuple]:
     return result.fetchall() if result.returns_rows else []
 
 
-def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip_existing: bool = False) -> None:
+def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip_existing: bool = False,
+                replace_on: tuple[str, ...] = ()) -> None:
     """Insert ``rows``; with ``skip_existing``, rows that break a unique constraint (say, inserted by a concurrent
-    request) are left out instead of failing the transaction."""
+    request) are left out instead of failing the transaction; with ``replace_on`` (the columns of a unique
+    constraint), a row that matches an existing one replaces its other columns."""
     if not rows:
         return
     mark = _mark()
     sql = f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'  # noqa: S608 - our names
     if skip_existing:
         sql += " ON CONFLICT DO NOTHING"
+    elif replace_on:
+        sql += (f" ON CONFLICT ({', '.join(replace_on)}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in replace_on))
     db.session.connection().exec_driver_sql(sql, rows)  # one executemany (SQLite: in C; psycopg: pipelined)
 
 

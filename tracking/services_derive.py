@@ -9,6 +9,7 @@ rows in the transaction that writes what is derived, so a crash leaves them pend
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
@@ -18,21 +19,50 @@ from lms.extensions import db
 from lms.types import utcnow
 from tracking.bulk import insert_many, micros
 from tracking.models import Activity, PendingStatement, Statement, StatementKey
-from tracking.services_progress import project_statements
+from tracking.services_progress import project_pairs
 from tracking.validation import VOIDED, timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
-CHUNK = 2000  # statements per deriving transaction
+CHUNK = 200  # statements per deriving transaction (on SQLite, statements being stored wait while one runs)
+
+
+@dataclass
+class _Item:
+    """One statement to derive, with what can be worked out from it alone (before any lock is taken)."""
+
+    seq: int
+    id: str
+    keys: set[int]  # its own query keys: what a statement targeting it inherits
+    pair: tuple[str, str] | None  # (actor, activity) of its progress row
+    target: str | None  # the statement a StatementRef object points at
+    voiding: bool
+    stored_us: int
+    definitions: dict[str, dict]
+
+
+def _prepare(stored: list[tuple[int, dict]]) -> list[_Item]:
+    items = []
+    for seq, body in stored:
+        target = body["object"]
+        kind = target.get("objectType", "Activity")
+        items.append(_Item(
+            seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
+            target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
+            micros(timestamp(body["stored"], "stored")), activity_definitions(body)))
+    return items
 
 
 def derive(stored: list[tuple[int, dict]]) -> None:
     """Write what ``stored`` (seq, statement as stored) gives: keys, activity definitions, projections."""
-    if not stored:
+    _write(_prepare(stored))
+
+
+def _write(items: list[_Item]) -> None:
+    if not items:
         return
-    own = {body["id"]: (seq, query_keys(body)) for seq, body in stored}
-    targets = [_target(body) for _, body in stored]
+    own = {item.id: item for item in items}
     # A statement that targets another (StatementRef) is also found by the filters its target matches.
-    wanted = {t for t in targets if t and t not in own}
+    wanted = {item.target for item in items if item.target and item.target not in own}
     inherited: dict[str, set[int]] = {}
     if wanted:
         for target_id, key in db.session.execute(
@@ -40,29 +70,27 @@ def derive(stored: list[tuple[int, dict]]) -> None:
                 .where(Statement.id.in_(wanted))):
             inherited.setdefault(target_id, set()).add(key)
     key_rows = []
-    for (seq, body), target_id in zip(stored, targets, strict=True):
-        keys = own[body["id"]][1]
-        if target_id:
-            keys = keys | inherited.get(target_id, set()) | own.get(target_id, (0, set()))[1]
-        if body["object"].get("objectType", "Activity") == "Activity":  # how its progress row finds it
-            keys = keys | {pair_key(actor_key(body["actor"]), body["object"]["id"])}
-        stored_us = micros(timestamp(body["stored"], "stored"))
-        key_rows.extend((seq, key, stored_us) for key in keys)
+    for item in items:
+        keys = item.keys
+        if item.target:
+            keys = keys | inherited.get(item.target, set()) | (own[item.target].keys if item.target in own else set())
+        if item.pair:  # how its progress row finds it
+            keys = keys | {pair_key(*item.pair)}
+        key_rows.extend((item.seq, key, item.stored_us) for key in keys)
     # Skip existing: a referrer derived in another chunk may already have been given its target's keys.
     insert_many("xapi_statement_key", ("seq", "key", "stored_us"), key_rows, skip_existing=True)
     _inherit_to_earlier_referrers(own)
-    _merge_activities([body for _, body in stored])
-    voided = [t for t, (_, body) in zip(targets, stored, strict=True) if t and body["verb"]["id"] == VOIDED]
-    project_statements([body for _, body in stored], voided_ids=voided)
+    _merge_activities(items)
+    project_pairs({item.pair for item in items if item.pair},
+                  voided_ids=[item.target for item in items if item.voiding])
 
 
 def derive_pending(limit: int = CHUNK) -> int:
     """Claim up to ``limit`` pending statements, derive them and commit; return how many were derived."""
-    stored = _claim(limit)
-    if stored:
-        derive(stored)
+    items = _claim(limit)
+    _write(items)
     db.session.commit()
-    return len(stored)
+    return len(items)
 
 
 def derive_due() -> str | None:
@@ -71,7 +99,7 @@ def derive_due() -> str | None:
     return f"derived {count} statement(s)" if count else None
 
 
-def catch_up(most: int | None = 10 * CHUNK) -> None:
+def catch_up(most: int | None = 20_000) -> None:
     """Derive pending statements (up to ``most``, None: all) before reading derived data; what is left shows in
     :func:`consistent_through`."""
     done = 0
@@ -94,20 +122,21 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(PendingStatement))
 
 
-def _claim(limit: int) -> list[tuple[int, dict]]:
+def _claim(limit: int) -> list[_Item]:
     pending = select(PendingStatement.seq).order_by(PendingStatement.seq).limit(limit)
     if db.engine.dialect.name == "postgresql":  # rows locked by another deriver are skipped, not waited for
         seqs = db.session.scalars(delete(PendingStatement).where(
             PendingStatement.seq.in_(pending.with_for_update(skip_locked=True)))
             .returning(PendingStatement.seq)).all()
-        return _load(seqs)
-    # SQLite: read and parse before the write lock (the DELETE takes it), then keep what this transaction claimed.
-    loaded = _load(db.session.scalars(pending).all())
+        return _prepare(_load(seqs))
+    # SQLite: read and work out what can be before the write lock (the DELETE takes it: SQLite has one writer at
+    # a time, and statements being stored wait for it), then keep what this transaction claimed.
+    loaded = _prepare(_load(db.session.scalars(pending).all()))
     if not loaded:
         return []
     claimed = set(db.session.scalars(delete(PendingStatement).where(
-        PendingStatement.seq.in_([seq for seq, _ in loaded])).returning(PendingStatement.seq)))
-    return [item for item in loaded if item[0] in claimed]
+        PendingStatement.seq.in_([item.seq for item in loaded])).returning(PendingStatement.seq)))
+    return [item for item in loaded if item.seq in claimed]
 
 
 def _load(seqs: list[int]) -> list[tuple[int, dict]]:
@@ -118,13 +147,8 @@ def _load(seqs: list[int]) -> list[tuple[int, dict]]:
     return [(seq, orjson.loads(body)) for seq, body in rows]
 
 
-def _target(body: dict) -> str | None:
-    target = body["object"]
-    return target["id"].lower() if target.get("objectType") == "StatementRef" else None
-
-
-def _inherit_to_earlier_referrers(own: dict[str, tuple[int, set[int]]]) -> None:
-    new = {seq for seq, _ in own.values()}  # filtered here: a NOT IN list makes PostgreSQL scan, not seek
+def _inherit_to_earlier_referrers(own: dict[str, _Item]) -> None:
+    new = {item.seq for item in own.values()}  # filtered here: a NOT IN list makes PostgreSQL scan, not seek
     referrers = [r for r in db.session.execute(
         select(Statement.seq, Statement.stored, Statement.target_id).where(Statement.target_id.in_(own)))
         if r.seq not in new]
@@ -133,14 +157,14 @@ def _inherit_to_earlier_referrers(own: dict[str, tuple[int, set[int]]]) -> None:
     have = {(seq, key) for seq, key in db.session.execute(
         select(StatementKey.seq, StatementKey.key).where(StatementKey.seq.in_([r.seq for r in referrers])))}
     insert_many("xapi_statement_key", ("seq", "key", "stored_us"),
-                [(r.seq, key, micros(r.stored)) for r in referrers for key in own[r.target_id][1]
+                [(r.seq, key, micros(r.stored)) for r in referrers for key in own[r.target_id].keys
                  if (r.seq, key) not in have], skip_existing=True)
 
 
-def _merge_activities(bodies: list[dict]) -> None:
+def _merge_activities(items: list[_Item]) -> None:
     definitions: dict[str, dict] = {}
-    for body in bodies:
-        for activity_id, definition in activity_definitions(body).items():
+    for item in items:
+        for activity_id, definition in item.definitions.items():
             definitions[activity_id] = _merged(definitions.get(activity_id, {}), definition)
     if not definitions:
         return

@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 
 from lms.extensions import db
 from lms.people.models import Person
-from tracking.bulk import lock_keys
+from tracking.bulk import db_time, insert_many, lock_keys
 from tracking.models import Progress, Statement, StatementKey
-from tracking.xapi_data import actor_key, pair_key
+from tracking.xapi_data import pair_key
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 STARTED = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
@@ -62,6 +62,10 @@ def _person_ids(agent_keys: set[str]) -> dict[str, int]:
     return found
 
 
+_PROGRESS_COLUMNS = ("agent_key", "activity_id", "person_id", "status", "best_score", "attempts", "first_at",
+                     "last_at", "completed_at")
+
+
 def _delete_rows(pairs: list[tuple[str, str]]) -> None:
     """Delete the pairs' projection rows (only placeholders are formatted into the SQL, every value is bound)."""
     if db.engine.dialect.name == "postgresql":  # a join with the pairs as arrays: index lookups, quick to plan
@@ -99,21 +103,25 @@ def _project(pairs: set[tuple[str, str]]) -> None:
     # Concurrent requests touching one pair take turns, so each recomputes from a log holding the other's rows.
     lock_keys([pair_key(agent, activity) for agent, activity in pairs])
     pairs = sorted(pairs)
-    _delete_rows(pairs)
     grouped: dict[tuple[str, str], list] = defaultdict(list)
     for row in _pair_rows(pairs):
         grouped[(row.actor_key, row.activity_id)].append(row)
+    gone = [pair for pair in pairs if pair not in grouped]  # every statement of the pair voided
+    if gone:
+        _delete_rows(gone)
     people = _person_ids({agent for agent, _ in grouped})
-    rows = [{"agent_key": agent, "activity_id": activity, "person_id": people.get(agent), **fold(items)}
-            for (agent, activity), items in grouped.items()]
-    if rows:
-        db.session.execute(insert(Progress.__table__), rows)
+    as_text = db.engine.dialect.name == "sqlite"
+    rows = []
+    for (agent, activity), items in grouped.items():
+        row = fold(items)
+        rows.append((agent, activity, people.get(agent), row["status"], row["best_score"], row["attempts"],
+                     *(db_time(row[k], as_text) if row[k] else None for k in ("first_at", "last_at", "completed_at"))))
+    insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"))
 
 
-def project_statements(statements: list[dict], *, voided_ids: list[str]) -> None:
-    """Update the projections that just-stored ``statements`` touch, and those of the statements they void."""
-    pairs = {(actor_key(s["actor"]), s["object"]["id"]) for s in statements
-             if s["object"].get("objectType", "Activity") == "Activity"}
+def project_pairs(pairs: set[tuple[str, str]], *, voided_ids: list[str]) -> None:
+    """Update the projections of ``pairs`` (actor key, activity id) that just-stored statements touch, and of the
+    statements with ``voided_ids`` that they void."""
     if voided_ids:
         pairs |= {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id).where(
             Statement.id.in_(voided_ids), Statement.activity_id.is_not(None)))}
