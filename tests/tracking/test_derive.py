@@ -1,0 +1,114 @@
+"""Statements posted to /xapi/ are acknowledged once stored; what is derived from them (query keys, activity
+definitions, progress) comes after: by the worker, and by any reader before it reads."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from alembic import command
+from sqlalchemy import delete, func, select
+
+from lms.extensions import db
+from lms.migrate import alembic_config
+from tests.tracking.conftest import SITE, statement
+from tracking import services_derive
+from tracking.models import PendingStatement, Progress, Statement, StatementKey
+from tracking.services import store_statements
+from tracking.services_clients import SYSTEM
+from tracking.xapi_data import actor_key, pair_key
+
+
+def _pending() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(PendingStatement))
+
+
+def _keys_of(statement_id: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(StatementKey).join(
+        Statement, Statement.seq == StatementKey.seq).where(Statement.id == statement_id))
+
+
+def _stored(response) -> datetime:
+    return datetime.fromisoformat(response.json["stored"])
+
+
+def test_posted_statements_are_stored_at_once_and_derived_by_the_worker(lrs, app):
+    sent = [statement(verb="completed", activity="crm-first-opportunity"), statement(email="bo@example.com")]
+    assert lrs.post_statements(sent).status_code == 200
+    assert _pending() == 2 and _keys_of(sent[0]["id"]) == 0
+    assert db.session.scalar(select(func.count()).select_from(Progress)) == 0
+    assert lrs.get("statements", statementId=sent[0]["id"]).status_code == 200  # the log itself answers at once
+
+    result = app.test_cli_runner().invoke(args=["lms", "worker", "--once"])
+    assert result.exit_code == 0 and "tracking: derived 2 statement(s)" in result.output
+    assert _pending() == 0 and _keys_of(sent[0]["id"]) > 0
+    row = db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "crm-first-opportunity"))
+    assert row.status == "completed" and row.agent_key == "mbox|mailto:ann@example.com"
+
+
+def test_a_filtered_query_derives_what_is_pending_before_it_reads(lrs):
+    sent = statement(verb="shared", activity="forecast-tips")
+    lrs.post_statements(sent)
+    assert _pending() == 1
+    got = lrs.get("statements", verb="http://adlnet.gov/expapi/verbs/shared")
+    assert [s["id"] for s in got.json["statements"]] == [sent["id"]]
+    assert _pending() == 0
+    stored = _stored(lrs.get("statements", statementId=sent["id"]))
+    assert datetime.fromisoformat(got.headers["X-Experience-API-Consistent-Through"]) >= stored
+    activity = lrs.get("activities", activityId=SITE + "forecast-tips").json
+    assert activity["definition"]["name"] == {"en-US": "forecast-tips"}
+
+
+def test_consistent_through_stops_before_the_first_statement_still_pending(lrs, monkeypatch):
+    first = statement(verb="shared", activity="a")
+    lrs.post_statements(first)
+    services_derive.catch_up()
+    monkeypatch.setattr(services_derive, "catch_up", lambda most=None: None)  # a backlog beyond the reader's bound
+    second = statement(verb="shared", activity="b")
+    lrs.post_statements(second)
+    got = lrs.get("statements", verb="http://adlnet.gov/expapi/verbs/shared")
+    assert [s["id"] for s in got.json["statements"]] == [first["id"]]  # not in the query keys yet
+    through = datetime.fromisoformat(got.headers["X-Experience-API-Consistent-Through"])
+    second_stored = _stored(lrs.get("statements", statementId=second["id"]))
+    assert _stored(lrs.get("statements", statementId=first["id"])) <= through < second_stored
+    assert second_stored - through == timedelta(microseconds=1)
+
+
+def test_a_deriver_that_fails_leaves_its_statements_pending_and_writes_nothing(lrs, app, monkeypatch):
+    sent = [statement(verb="completed", activity="unit-1"), statement(verb="completed", activity="unit-2")]
+    lrs.post_statements(sent)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services_derive, "project_pairs", broken)
+    result = app.test_cli_runner().invoke(args=["lms", "worker", "--once"])
+    assert "tracking: failed: RuntimeError: disk full" in result.output
+    assert _pending() == 2 and _keys_of(sent[0]["id"]) == 0  # the key rows went with the rollback
+
+    monkeypatch.undo()
+    assert services_derive.derive_pending() == 2
+    assert _pending() == 0 and _keys_of(sent[0]["id"]) > 0 and _keys_of(sent[1]["id"]) > 0
+
+
+def test_rapport_s_own_learning_events_are_derived_in_their_own_transaction(app):
+    body = statement(verb="completed", activity="lesson-9")
+    store_statements([body], principal=SYSTEM)
+    db.session.commit()
+    assert _pending() == 0 and _keys_of(body["id"]) > 0
+    assert db.session.scalar(select(Progress.status).where(Progress.activity_id == SITE + "lesson-9")) == "completed"
+
+
+@pytest.mark.usefixtures("app")
+def test_the_migration_gives_statements_stored_before_it_their_pair_keys():
+    body = statement(verb="completed", activity="lesson-7")
+    store_statements([body], principal=SYSTEM)
+    db.session.commit()
+    key = pair_key(actor_key(body["actor"]), body["object"]["id"])
+    db.session.execute(delete(StatementKey).where(StatementKey.key == key))  # as stored before tracking_0002
+    db.session.commit()
+    db.session.remove()
+    config = alembic_config()
+    command.downgrade(config, "tracking_0001")
+    command.upgrade(config, "heads")
+    assert db.session.scalar(select(func.count()).select_from(StatementKey).where(StatementKey.key == key)) == 1
