@@ -40,20 +40,33 @@ def run_in(sql: str, values: list, params: tuple = ()) -> list[tuple]:
 
 
 def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip_existing: bool = False,
-                replace_on: tuple[str, ...] = ()) -> None:
+                replace_on: tuple[str, ...] = (), pg_types: tuple[str, ...] = ()) -> None:
     """Insert ``rows``; with ``skip_existing``, rows that break a unique constraint (say, inserted by a concurrent
     request) are left out instead of failing the transaction; with ``replace_on`` (the columns of a unique
-    constraint), a row that matches an existing one replaces its other columns."""
+    constraint), a row that matches an existing one replaces its other columns.
+
+    ``pg_types`` (PostgreSQL types of the columns): on PostgreSQL, send the rows as one array per column in a single
+    statement, instead of psycopg's pipelined executemany, whose cost per row in Python is the larger one."""
     if not rows:
         return
-    mark = _mark()
-    sql = f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'  # noqa: S608 - our names
+    names = ", ".join(columns)
+    unnest = pg_types and db.engine.dialect.name == "postgresql"
+    if unnest:
+        arrays = ", ".join(f"%s::{kind}[]" for kind in pg_types)
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 - our names
+    else:
+        sql = f'INSERT INTO {table} ({names}) VALUES ({", ".join([_mark()] * len(columns))})'  # noqa: S608
     if skip_existing:
         sql += " ON CONFLICT DO NOTHING"
     elif replace_on:
         sql += (f" ON CONFLICT ({', '.join(replace_on)}) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in replace_on))
-    db.session.connection().exec_driver_sql(sql, rows)  # one executemany (SQLite: in C; psycopg: pipelined)
+    if unnest:
+        columns_ = [list(column) if kind != "float8" else [None if v is None else float(v) for v in column]
+                    for column, kind in zip(zip(*rows, strict=True), pg_types, strict=True)]  # one type per array
+        db.session.connection().exec_driver_sql(sql, tuple(columns_))
+    else:
+        db.session.connection().exec_driver_sql(sql, rows)  # one executemany (SQLite: in C; psycopg: pipelined)
 
 
 def lock_keys(keys: list[int]) -> None:

@@ -23,6 +23,7 @@ from tracking.services_progress import project_pairs
 from tracking.validation import VOIDED, timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
+KEY_COLUMNS, KEY_TYPES = ("seq", "key", "stored_us"), ("integer", "bigint", "bigint")
 CHUNK = 200  # statements per deriving transaction (on SQLite, statements being stored wait while one runs)
 
 
@@ -78,7 +79,7 @@ def _write(items: list[_Item]) -> None:
             keys = keys | {pair_key(*item.pair)}
         key_rows.extend((item.seq, key, item.stored_us) for key in keys)
     # Skip existing: a referrer derived in another chunk may already have been given its target's keys.
-    insert_many("xapi_statement_key", ("seq", "key", "stored_us"), key_rows, skip_existing=True)
+    insert_many("xapi_statement_key", KEY_COLUMNS, key_rows, skip_existing=True, pg_types=KEY_TYPES)
     _inherit_to_earlier_referrers(own)
     _merge_activities(items)
     project_pairs({item.pair for item in items if item.pair},
@@ -156,9 +157,9 @@ def _inherit_to_earlier_referrers(own: dict[str, _Item]) -> None:
         return
     have = {(seq, key) for seq, key in db.session.execute(
         select(StatementKey.seq, StatementKey.key).where(StatementKey.seq.in_([r.seq for r in referrers])))}
-    insert_many("xapi_statement_key", ("seq", "key", "stored_us"),
+    insert_many("xapi_statement_key", KEY_COLUMNS,
                 [(r.seq, key, micros(r.stored)) for r in referrers for key in own[r.target_id].keys
-                 if (r.seq, key) not in have], skip_existing=True)
+                 if (r.seq, key) not in have], skip_existing=True, pg_types=KEY_TYPES)
 
 
 def _merge_activities(items: list[_Item]) -> None:

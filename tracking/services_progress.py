@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import delete, select, text
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms.extensions import db
 from lms.people.models import Person
@@ -85,12 +86,18 @@ def _delete_rows(pairs: list[tuple[str, str]]) -> None:
 def _pair_rows(pairs: list[tuple[str, str]]) -> list:
     """The pairs' non-voided statements, found through their pair keys in the key index."""
     keys = [pair_key(agent, activity) for agent, activity in pairs]
+    logged = select(*_COLUMNS).join(StatementKey, StatementKey.seq == Statement.seq).where(
+        Statement.voided.is_(False), Statement.voiding.is_(False))
+    if db.engine.dialect.name == "postgresql":  # one array parameter, not one cast parameter per key
+        return _own(pairs, db.session.execute(logged.where(StatementKey.key == any_(
+            bindparam("keys", keys, type_=ARRAY(BigInteger))))).all())
     rows = []
     for start in range(0, len(keys), 500):
-        rows += db.session.execute(
-            select(*_COLUMNS).join(StatementKey, StatementKey.seq == Statement.seq)
-            .where(StatementKey.key.in_(keys[start:start + 500]), Statement.voided.is_(False),
-                   Statement.voiding.is_(False))).all()
+        rows += db.session.execute(logged.where(StatementKey.key.in_(keys[start:start + 500]))).all()
+    return _own(pairs, rows)
+
+
+def _own(pairs: list[tuple[str, str]], rows: list) -> list:
     wanted = set(pairs)  # a 64-bit key may in theory be shared: keep only the pairs' own statements
     return [row for row in rows if (row.actor_key, row.activity_id) in wanted]
 
@@ -116,7 +123,9 @@ def _project(pairs: set[tuple[str, str]]) -> None:
         row = fold(items)
         rows.append((agent, activity, people.get(agent), row["status"], row["best_score"], row["attempts"],
                      *(db_time(row[k], as_text) if row[k] else None for k in ("first_at", "last_at", "completed_at"))))
-    insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"))
+    insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"),
+                pg_types=("text", "text", "integer", "text", "float8", "integer", "timestamptz", "timestamptz",
+                          "timestamptz"))
 
 
 def project_pairs(pairs: set[tuple[str, str]], *, voided_ids: list[str]) -> None:

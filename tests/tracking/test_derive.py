@@ -112,3 +112,12 @@ def test_the_migration_gives_statements_stored_before_it_their_pair_keys():
     command.downgrade(config, "tracking_0001")
     command.upgrade(config, "heads")
     assert db.session.scalar(select(func.count()).select_from(StatementKey).where(StatementKey.key == key)) == 1
+
+
+def test_a_batch_mixing_whole_and_fractional_scores_is_stored_and_projected(lrs):
+    sent = [statement(verb="passed", activity="quiz-a", result={"score": {"scaled": 1}, "success": True}),
+            statement(verb="failed", activity="quiz-b", result={"score": {"scaled": 0.25}, "success": False})]
+    assert lrs.post_statements(sent).status_code == 200
+    services_derive.catch_up()
+    scores = dict(db.session.execute(select(Progress.activity_id, Progress.best_score)).all())
+    assert scores == {SITE + "quiz-a": 1.0, SITE + "quiz-b": 0.25}
