@@ -6,6 +6,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,3 +65,12 @@ def new_instance(folder: Path, database_url: str | None = None) -> tuple[dict[st
     key = re.search(r"key:\s+(\S+)", output).group(1)
     secret = re.search(r"secret:\s+(\S+)", output).group(1)
     return env, key, secret
+
+
+def wait_for_workers(ready: Path, workers: int, timeout: float = 60) -> None:
+    """Wait until every gunicorn worker has loaded the app (see gunicorn_ready.py)."""
+    deadline = time.monotonic() + timeout
+    while len(list(ready.iterdir())) < workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(list(ready.iterdir()))} of {workers} gunicorn workers started")
+        time.sleep(0.05)

@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lrs_data import REPO, new_instance, statements  # noqa: E402
+from lrs_data import REPO, new_instance, statements, wait_for_workers  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402
 from tests.tracking.learning_locker import learning_locker  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> int:
                                    "wsgi:app"], cwd=REPO, env={**env, "BENCH_READY_DIR": str(ready)})
         try:
             wait_for_port(port)
-            _wait_for_workers(ready, args.workers)
+            wait_for_workers(ready, args.workers)
             started = time.perf_counter()
             rapport = post_all(f"http://127.0.0.1:{port}/xapi", (key, secret), batches, args.clients)
             if worker:
@@ -136,14 +136,6 @@ def main() -> int:
     print(f"ratio Rapport / Learning Locker: {(n / rapport) / (n / locker):.2f}; goal {GOAL:,}/s into Rapport: "
           f"{'met' if n / rapport >= GOAL else 'not met'}")
     return 0 if stored == n else 1
-
-
-def _wait_for_workers(ready: Path, workers: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while len(list(ready.iterdir())) < workers:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"only {len(list(ready.iterdir()))} of {workers} gunicorn workers started")
-        time.sleep(0.05)
 
 
 def _wait_until_derived(url: str) -> None:

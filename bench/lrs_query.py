@@ -6,9 +6,10 @@ Run from the repository root with the virtualenv's python::
     python bench/lrs_query.py --statements 100000      # quicker
     python bench/lrs_query.py --database-url postgresql://postgres@127.0.0.1:5432/bench
 
-Loads the statements through the statement service (validation, keys, activities, progress: the same code as
-POST /xapi/statements) in batches of 1,000 into a fresh database, then serves it with gunicorn (2 workers) and
-times, over HTTP with one keep-alive client, three query kinds (default page size, 100 statements):
+Loads the statements through the statement service (validation, then keys, activities and progress derived in the
+same transaction: the code POST /xapi/statements and the worker run) in batches of 1,000 into a fresh database,
+then serves it with gunicorn (2 workers, timed once both have loaded the app) and times, over HTTP with one
+keep-alive client, three query kinds (default page size, 100 statements):
 
 1. ``agent`` + ``verb``: a random learner and one of 20 verbs;
 2. ``activity`` (a course) with ``related_activities=true``: statements whose parent is that course;
@@ -33,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lrs_data import ADL, REPO, SITE, VERBS, new_instance  # noqa: E402
+from lrs_data import ADL, REPO, SITE, VERBS, new_instance, wait_for_workers  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402
 from tests.tracking.peer import wait_for_port  # noqa: E402
@@ -92,10 +93,14 @@ def main() -> int:
                                 stdout=subprocess.PIPE, text=True, check=True)
         load_seconds = json.loads(loaded.stdout)["seconds"]
         port = free_port()
+        ready = folder / "ready"
+        ready.mkdir()
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "wsgi:app"], cwd=REPO, env=env)
+                                   "--log-level", "warning", "-c", "bench/gunicorn_ready.py", "wsgi:app"], cwd=REPO,
+                                  env={**env, "BENCH_READY_DIR": str(ready)})
         try:
             wait_for_port(port)
+            wait_for_workers(ready, 2)
             results = run_queries(f"http://127.0.0.1:{port}/xapi", (key, secret), args.queries)
         finally:
             server.terminate()

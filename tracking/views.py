@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.permissions import Permission, requires
 from tracking import services_clients as clients
+from tracking import services_derive as derived
 from tracking import services_forward as forwarding
 from tracking.forms import ConfirmForm, LrsClientForm
 from tracking.models import LrsClient, Statement
@@ -21,7 +22,8 @@ bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="te
 def records() -> str:
     recent = db.session.scalars(select(Statement).order_by(Statement.stored.desc(), Statement.seq.desc()).limit(50))
     rows = [(row, json.loads(row.body)) for row in recent]
-    return render_template("tracking/records.html", rows=rows, status=forwarding.forward_status())
+    return render_template("tracking/records.html", rows=rows, status=forwarding.forward_status(),
+                           pending=derived.pending_count(), through=derived.consistent_through())
 
 
 @bp.route("/statements/<statement_id>")

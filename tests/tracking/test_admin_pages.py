@@ -38,6 +38,7 @@ def test_recent_statements_link_to_their_json(lrs, client, factory):
     login(client, factory.person(permissions=["admin"]))
     page = client.get("/tracking/").get_data(as_text=True)
     assert "Ann" in page and "completed" in page and "lesson-7" in page
+    assert re.search(r"Awaiting derivation</dt><dd>1 statement", page)
     assert f"/tracking/statements/{sent['id']}" in page
     json_page = client.get(f"/tracking/statements/{sent['id']}").get_data(as_text=True)
     assert sent["id"] in json_page and "&#34;mbox&#34;: &#34;mailto:ann@example.com&#34;" in json_page
