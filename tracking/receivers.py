@@ -2,13 +2,14 @@
 
 The statements go through :func:`tracking.services.store_statements` with Rapport's own principal, so they are
 validated, queued for forwarding and projected into progress exactly like statements sent from outside, and they
-are written in the learning event's transaction: if it rolls back, so do they.
+are written in the learning event's transaction: if it rolls back, so do they. A transaction's statements are
+stored together just before it commits (a quiz submit: one batch for every answer and the outcome).
 """
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import defer
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, defer
 
 from courses.learning import outline
 from courses.models import CourseVersion, Enrolment, LearningPath, PathAssignment, QuizAttempt
@@ -32,12 +33,41 @@ def _learner(person: Person) -> Learner:
     return Learner(person.id, person.name, person.email, person.employee_id)
 
 
-def _place(enrolment: Enrolment, item_key: str | None = None) -> tuple[Place, dict | None]:
-    """The enrolment's place for an item (module from the version's outline) and the item itself.
+_BUFFER, _PLACES = "tracking.statements", "tracking.places"
 
-    One query: the version (content deferred; the outline is cached per process) and the path the enrolment's
-    assignment belongs to (none without an assignment: ``id IS NULL`` joins nothing).
-    """
+
+def _store(statement: dict) -> None:
+    """Keep the statement for this transaction's batch (see :func:`_store_batch`)."""
+    db.session.info.setdefault(_BUFFER, []).append(statement)
+
+
+@event.listens_for(Session, "before_commit")
+def _store_batch(session: Session) -> None:
+    session.info.pop(_PLACES, None)
+    batch = session.info.pop(_BUFFER, None)
+    if batch:
+        store_statements(batch, principal=SYSTEM)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_batch(session: Session) -> None:
+    session.info.pop(_BUFFER, None)
+    session.info.pop(_PLACES, None)
+
+
+def _place(enrolment: Enrolment, item_key: str | None = None) -> tuple[Place, dict | None]:
+    """The enrolment's place for an item (module from the version's outline) and the item itself; remembered for
+    the transaction (a quiz submit asks once per answer)."""
+    places = db.session.info.setdefault(_PLACES, {})
+    key = (enrolment.id, enrolment.version_id, enrolment.assignment_id, item_key)
+    if key not in places:
+        places[key] = _find_place(enrolment, item_key)
+    return places[key]
+
+
+def _find_place(enrolment: Enrolment, item_key: str | None) -> tuple[Place, dict | None]:
+    """One query: the version (content deferred; the outline is cached per process) and the path the enrolment's
+    assignment belongs to (none without an assignment: ``id IS NULL`` joins nothing)."""
     version, path_slug, path_title = db.session.execute(
         select(CourseVersion, LearningPath.slug, LearningPath.title).options(defer(CourseVersion.content))
         .select_from(CourseVersion)
@@ -49,10 +79,6 @@ def _place(enrolment: Enrolment, item_key: str | None = None) -> tuple[Place, di
     place = Place(enrolment.registration, enrolment.course.slug, plan.content["title"], version.number,
                   module["slug"] if module else None, module["title"] if module else None, path_slug, path_title)
     return place, plan.by_key.get(item_key) if item_key else None
-
-
-def _store(statement: dict) -> None:
-    store_statements([statement], principal=SYSTEM)
 
 
 @receiver(signals.lesson_viewed, "tracking")

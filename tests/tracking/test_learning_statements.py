@@ -271,12 +271,25 @@ def test_nothing_is_stored_when_the_learning_transaction_rolls_back(make_app, ap
     lessons, quiz_key, _ = _keys(enrolled)
     learning.complete_lesson(enrolled, lessons[0])
     learning.submit_attempt(learning.start_attempt(enrolled, quiz_key), {})
-    db.session.flush()
-    assert db.session.scalar(select(func.count()).select_from(Statement)) == 5
-    assert db.session.scalar(select(func.count()).select_from(OutboxEntry)) == 5
     db.session.rollback()
+    db.session.commit()  # the rolled-back transaction's statements are not stored by the next one either
     for model in (Statement, OutboxEntry, Progress):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_transaction_s_statements_are_stored_together_when_it_commits(app, enrolled):
+    app.config["LMS_LRS_FORWARD_URL"] = "http://127.0.0.1:9/xAPI"
+    lessons, quiz_key, _ = _keys(enrolled)
+    learning.complete_lesson(enrolled, lessons[0])
+    learning.submit_attempt(learning.start_attempt(enrolled, quiz_key), {})
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(Statement)) == 0  # not before the commit
+    db.session.commit()
+    stored = db.session.execute(select(Statement.stored, Statement.verb_id).order_by(Statement.seq)).all()
+    assert [verb.removeprefix(ADL) for _, verb in stored] == ["experienced", "completed", "answered", "answered",
+                                                              "failed"]
+    assert len({moment for moment, _ in stored}) == 1  # one batch
+    assert db.session.scalar(select(func.count()).select_from(OutboxEntry)) == 5
 
 
 def test_each_statement_is_queued_for_forwarding_in_the_same_transaction(app, enrolled):
