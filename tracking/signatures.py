@@ -5,6 +5,11 @@ import base64
 import binascii
 import json
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
 from tracking.validation import InvalidStatement
 from tracking.xapi_data import same_statement
 
@@ -49,13 +54,7 @@ def check(statement: dict, header: dict, data: bytes, where: str) -> None:
 
 
 def _verify_x5c(jws_header: dict, protected: str, payload: str, signature: str, where: str) -> None:
-    try:
-        from cryptography import x509
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-    except ImportError:  # pragma: no cover - cryptography is optional; structure was still checked
-        return
+    """The signature must verify with the public key of the first certificate in ``x5c`` (xAPI-Data 2.6)."""
     digest = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}[jws_header["alg"]]
     try:
         certificate = x509.load_der_x509_certificate(base64.b64decode(jws_header["x5c"][0]))

@@ -107,3 +107,45 @@ def test_malformed_signatures_are_refused(lrs):
     signed = dict(original, attachments=[_header(garbage, usage=SIGNATURE, content_type="application/octet-stream")])
     response = _post(lrs, _multipart(signed, [("application/octet-stream", garbage)]))
     assert response.status_code == 400 and "compact serialisation" in response.json["error"]
+
+
+def _certificate_and_key():
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Authoring tool")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+    return base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode(), key
+
+
+def _rs256(original: dict, certificate: str, key, *, sign_with=None) -> tuple[dict, bytes]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    signing_input = f"{_b64({'alg': 'RS256', 'x5c': [certificate]})}.{_b64(original)}"
+    signature = (sign_with or key).sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    jws = f"{signing_input}.{_b64(signature)}".encode()
+    signed = dict(original, attachments=[_header(jws, usage=SIGNATURE, content_type="application/octet-stream")])
+    return signed, jws
+
+
+def test_a_signature_must_verify_against_its_x5c_certificate(lrs):
+    certificate, key = _certificate_and_key()
+    original = statement()
+    signed, jws = _rs256(original, certificate, key)
+    assert _post(lrs, _multipart(signed, [("application/octet-stream", jws)])).status_code == 200
+
+    _, other_key = _certificate_and_key()
+    forged = statement()
+    signed, jws = _rs256(forged, certificate, key, sign_with=other_key)
+    response = _post(lrs, _multipart(signed, [("application/octet-stream", jws)]))
+    assert response.status_code == 400 and "does not verify against its x5c certificate" in response.json["error"]
+    assert lrs.get("statements", statementId=forged["id"]).status_code == 404
