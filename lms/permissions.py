@@ -80,8 +80,9 @@ def public(view: F) -> F:
     return view
 
 
-def requires_lrs_scope(scope: str) -> Callable[[F], F]:
-    """Only API clients whose HTTP Basic credentials carry ``scope`` may call the view (the embedded LRS).
+def requires_lrs_scope(scope: str, *, read_if: Callable[[], bool] | None = None) -> Callable[[F], F]:
+    """Only API clients whose HTTP Basic credentials carry ``scope`` may call the view (the embedded LRS); when
+    ``read_if()`` holds for the request (say, a read sent in a POST), the ``read`` scope is enough.
 
     Sessions play no part: without valid credentials every caller gets 401 with a ``WWW-Authenticate`` challenge
     and a JSON body; valid credentials without the scope get 403. The credentials are checked by the callable a
@@ -105,8 +106,9 @@ def requires_lrs_scope(scope: str) -> Callable[[F], F]:
                 response.status_code = 401
                 response.headers["WWW-Authenticate"] = 'Basic realm="xAPI", charset="UTF-8"'
                 return response
-            if scope not in principal.scopes:
-                response = jsonify(error=f"This LRS client does not hold the {scope!r} scope.", status=403)
+            needed = "read" if read_if is not None and read_if() else scope
+            if needed not in principal.scopes:
+                response = jsonify(error=f"This LRS client does not hold the {needed!r} scope.", status=403)
                 response.status_code = 403
                 return response
             g.api_client = principal

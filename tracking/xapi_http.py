@@ -48,6 +48,11 @@ def after_request(response: Response) -> Response:
     return response
 
 
+def alternate_get() -> bool:
+    """A GET sent with the alternate request syntax (POST with ``?method=GET``): a read, whatever the HTTP method."""
+    return request.method == "POST" and request.args.get("method", "").upper() == "GET"
+
+
 def check_version() -> None:
     version = request.headers.get("X-Experience-API-Version")
     if version is None:

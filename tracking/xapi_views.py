@@ -25,6 +25,7 @@ from tracking.xapi_http import (
     VERSION,
     XapiRequest,
     after_request,
+    alternate_get,
     before_request,
     check_version,
     json_response,
@@ -91,7 +92,7 @@ def statements_put() -> Response:
 
 
 @bp.route("/statements", methods=["POST"])
-@requires_lrs_scope("write")
+@requires_lrs_scope("write", read_if=alternate_get)
 @xapi
 def statements_post() -> Response:
     xreq = read_request(("GET", "PUT", "POST"))
@@ -240,7 +241,7 @@ def _document_views(rule: str, endpoint: str, kind: str, id_name: str) -> None:
 
     read.__name__, write.__name__ = f"{endpoint}_get", f"{endpoint}_write"
     bp.add_url_rule(rule, f"{endpoint}_get", requires_lrs_scope("read")(xapi(read)), methods=["GET"])
-    bp.add_url_rule(rule, f"{endpoint}_write", requires_lrs_scope("write")(xapi(write)),
+    bp.add_url_rule(rule, f"{endpoint}_write", requires_lrs_scope("write", read_if=alternate_get)(xapi(write)),
                     methods=["PUT", "POST", "DELETE"])
 
 

@@ -48,6 +48,17 @@ def test_scopes_limit_what_a_client_may_do(client, app):
     assert writer.get("statements").status_code == 403
 
 
+def test_a_read_sent_with_the_alternate_syntax_needs_only_the_read_scope(client):
+    reader = Xapi(client, *make_client(["read"], name="Dashboard"))
+    form = {"X-Experience-API-Version": "1.0.3", "Authorization": reader.headers()["Authorization"]}
+    assert client.post("/xapi/statements?method=GET", data=form).status_code == 200
+    state = {**form, "activityId": "http://example.com/a", "agent": '{"mbox": "mailto:ann@example.com"}',
+             "stateId": "bookmark"}
+    assert client.post("/xapi/activities/state?method=GET", data=state).status_code == 404  # allowed; none stored
+    put = client.post("/xapi/activities/state?method=PUT", data={**state, "content": "{}"})
+    assert put.status_code == 403 and "'write'" in put.json["error"]
+
+
 def test_version_header_is_required_and_must_be_1_0_x(lrs):
     for version, status in ((None, 400), ("0.95", 400), ("1.1.0", 400), ("1.0", 200), ("1.0.1", 200)):
         lrs.version = version
