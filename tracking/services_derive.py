@@ -103,6 +103,8 @@ def derive_due() -> str | None:
 def catch_up(most: int | None = 20_000) -> None:
     """Derive pending statements (up to ``most``, None: all) before reading derived data; what is left shows in
     :func:`consistent_through`."""
+    if _first_pending() is None:  # the usual case for a reader: one index probe, no transaction
+        return
     done = 0
     while most is None or done < most:
         count = derive_pending(CHUNK if most is None else min(CHUNK, most - done))
@@ -113,10 +115,14 @@ def catch_up(most: int | None = 20_000) -> None:
 
 def consistent_through() -> datetime:
     """Every statement stored before this moment is in the query keys and projections."""
-    first = db.session.scalar(select(func.min(PendingStatement.seq)))
+    first = _first_pending()
     if first is None:
         return utcnow()
     return db.session.scalar(select(Statement.stored).where(Statement.seq == first)) - timedelta(microseconds=1)
+
+
+def _first_pending() -> int | None:
+    return db.session.connection().exec_driver_sql("SELECT min(seq) FROM xapi_pending").scalar()
 
 
 def pending_count() -> int:
