@@ -44,9 +44,11 @@ def _store(statement: dict) -> None:
 @event.listens_for(Session, "before_commit")
 def _store_batch(session: Session) -> None:
     session.info.pop(_PLACES, None)
-    batch = session.info.pop(_BUFFER, None)
+    batch = session.info.get(_BUFFER)
     if batch:
+        assert session is db.session(), "a learning event's statements are stored by the session that recorded them"
         store_statements(batch, principal=SYSTEM)
+    session.info.pop(_BUFFER, None)  # only once stored: a failed commit keeps them with the transaction
 
 
 @event.listens_for(Session, "after_rollback")

@@ -16,11 +16,11 @@ from lms.errors import Conflict, NotFound
 from lms.extensions import db
 from lms.types import utcnow
 from tracking import signatures
-from tracking.bulk import db_time, insert_many, run_in
+from tracking.bulk import db_time, insert_many, lock_keys, run_in
 from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
 from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
-from tracking.xapi_data import actor_key, dumps, same_statement
+from tracking.xapi_data import actor_key, dumps, hash_key, same_statement
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,9 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         raise Conflict("A statement with one of these ids was stored by another request at the same moment; "
                        "send the batch again.") from None
     ids = [row[0] for row in rows]
+    # PostgreSQL: a statement and one voiding it, stored at once, take turns, so the second sees the first.
+    lock_keys([hash_key("ref", statement_id) for statement_id in ids] + [hash_key("ref", row[7]) for row in rows
+                                                                          if row[7]])
     _apply_voids(ids + [row[7] for row in rows if row[8]])
     _store_attachments(parts)
     if current_app.config.get("LMS_LRS_FORWARD_URL"):

@@ -17,13 +17,16 @@ from sqlalchemy import delete, func, select, update
 
 from lms.extensions import db
 from lms.types import utcnow
-from tracking.bulk import insert_many, micros
+from tracking.bulk import insert_many, lock_keys, micros
 from tracking.models import Activity, PendingStatement, Statement, StatementKey
 from tracking.services_progress import project_pairs
 from tracking.validation import VOIDED, timestamp
-from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
+from tracking.xapi_data import activity_definitions, actor_key, dumps, hash_key, pair_key, query_keys
 
 KEY_COLUMNS, KEY_TYPES = ("seq", "key", "stored_us"), ("integer", "bigint", "bigint")
+# How long a store may take from its ``stored`` time to its commit: SQLite's busy timeout bounds the wait for the
+# write lock; a PostgreSQL store holds no lock that long.
+SETTLE = timedelta(seconds=10)
 CHUNK = 200  # statements per deriving transaction (on SQLite, statements being stored wait while one runs)
 
 
@@ -61,6 +64,9 @@ def derive(stored: list[tuple[int, dict]]) -> None:
 def _write(items: list[_Item]) -> None:
     if not items:
         return
+    # PostgreSQL: a chunk that holds a statement and one that holds a statement targeting it take turns, so the
+    # second sees the first's keys (SQLite runs one writer at a time).
+    lock_keys([hash_key("ref", item.id) for item in items] + [hash_key("ref", i.target) for i in items if i.target])
     own = {item.id: item for item in items}
     # A statement that targets another (StatementRef) is also found by the filters its target matches.
     wanted = {item.target for item in items if item.target and item.target not in own}
@@ -114,11 +120,15 @@ def catch_up(most: int | None = 20_000) -> None:
 
 
 def consistent_through() -> datetime:
-    """Every statement stored before this moment is in the query keys and projections."""
+    """xAPI's Consistent-Through: every statement whose ``stored`` is before this moment, stored already or still
+    being stored, is in the query keys and projections. That is :data:`SETTLE` before now, or before the first
+    statement still pending (``stored`` is taken before the insert, so arrival order and ``stored`` order may differ
+    by up to that much)."""
+    bound = utcnow()
     first = _first_pending()
-    if first is None:
-        return utcnow()
-    return db.session.scalar(select(Statement.stored).where(Statement.seq == first)) - timedelta(microseconds=1)
+    if first is not None:
+        bound = min(bound, db.session.scalar(select(Statement.stored).where(Statement.seq == first)))
+    return bound - SETTLE
 
 
 def _first_pending() -> int | None:
@@ -175,12 +185,13 @@ def _merge_activities(items: list[_Item]) -> None:
             definitions[activity_id] = _merged(definitions.get(activity_id, {}), definition)
     if not definitions:
         return
+    lock_keys([hash_key("activity", activity_id) for activity_id in definitions])  # PostgreSQL: merges take turns
     known = dict(db.session.execute(select(Activity.activity_id, Activity.definition)
                                     .where(Activity.activity_id.in_(definitions))).all())
     insert_many("xapi_activity", ("activity_id", "definition"),
                 [(activity_id, dumps(d)) for activity_id, d in definitions.items() if activity_id not in known],
                 skip_existing=True)
-    for activity_id, definition in definitions.items():
+    for activity_id, definition in sorted(definitions.items()):
         if activity_id in known:
             text = dumps(_merged(json.loads(known[activity_id]), definition))
             if text != known[activity_id]:

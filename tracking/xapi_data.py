@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from typing import Any
 
 import orjson
@@ -11,8 +12,12 @@ from tracking.validation import CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
 
 
 def dumps(value: Any) -> str:
-    """The one JSON serialisation Rapport stores and returns (compact UTF-8; orjson: the statement log's hot path)."""
-    return orjson.dumps(value).decode()
+    """The one JSON serialisation Rapport stores and returns (compact UTF-8; orjson: the statement log's hot path,
+    the standard library for integers beyond 64 bits, which orjson does not write)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def ifi(agent: dict) -> str | None:

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
 import orjson
 from flask import Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
-from lms.extensions import csrf
-from tracking.services import AttachmentPart
+from lms.extensions import csrf, db
+from tracking.services import AttachmentPart, iso
 from tracking.validation import InvalidStatement
 
 VERSION = "1.0.3"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 _VERSION = re.compile(r"^1\.0(\.\d+)?$")
 _HEADER_FIELDS = {"Authorization": "HTTP_AUTHORIZATION", "X-Experience-API-Version": "HTTP_X_EXPERIENCE_API_VERSION",
                   "Content-Type": "CONTENT_TYPE", "If-Match": "HTTP_IF_MATCH", "If-None-Match": "HTTP_IF_NONE_MATCH"}
@@ -44,6 +47,16 @@ def before_request() -> None:
 
 def after_request(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = VERSION
+    if request.path.startswith("/xapi/statements") and CONSISTENT_THROUGH not in response.headers:
+        # Every response to a Statements request carries it (xAPI-Communication 2.1.3).
+        from tracking.services_derive import consistent_through
+
+        try:
+            through = consistent_through()
+        except SQLAlchemyError:  # the request's transaction failed: ask on a fresh one
+            db.session.rollback()
+            through = consistent_through()
+        response.headers[CONSISTENT_THROUGH] = iso(through)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -92,10 +105,25 @@ def parse_statements(xreq: XapiRequest) -> tuple[list, dict[str, AttachmentPart]
     else:
         raise InvalidStatement("Send statements as application/json (or multipart/mixed with attachments).")
     try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        value = loads(body)
+    except ValueError as exc:
         raise InvalidStatement(f"The body is not valid JSON: {exc}.") from None
     return (value if isinstance(value, list) else [value]), parts
+
+
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def loads(body: bytes):
+    """Parse JSON with orjson, which turns integers beyond 64 bits into floats; a body with such a long run of digits
+    is parsed by the standard library instead (exact integers; NaN and Infinity refused as orjson refuses them)."""
+    if not _LONG_NUMBER.search(body):
+        return orjson.loads(body)
+
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(body, parse_constant=refuse)
 
 
 def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, AttachmentPart]]:

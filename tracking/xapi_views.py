@@ -22,6 +22,7 @@ from tracking.services_clients import authenticate
 from tracking.validation import InvalidStatement, iri, timestamp, uuid_string
 from tracking.xapi_data import canonical_format, ids_format
 from tracking.xapi_http import (
+    CONSISTENT_THROUGH,
     VERSION,
     XapiRequest,
     after_request,
@@ -135,7 +136,7 @@ def _get_statements(xreq: XapiRequest) -> Response:
         response = (multipart_response(text, services.attachments_for([json.loads(row.body)]))
                     if with_attachments else json_response(text))
         response.headers["Last-Modified"] = http_date(row.stored)
-        return _consistent(response)
+        return response
     return _statement_page(queries.parse_query(params))
 
 
@@ -155,21 +156,20 @@ def _formatted(bodies: list[str], fmt: str) -> list[str]:
     return [json.dumps(canonical_format(p, definitions, accept)) for p in parsed]
 
 
-def _consistent(response: Response) -> Response:
-    response.headers["X-Experience-API-Consistent-Through"] = iso(derived.consistent_through())
-    return response
-
-
 def _statement_page(query: queries.StatementQuery) -> Response:
     derived.catch_up()  # the query keys of statements still pending are written first
+    through = derived.consistent_through()  # before the query: what a deriver commits meanwhile is not claimed
     rows, token = queries.run_query(query)
     statements = _formatted([row.body for row in rows], query.format)
     more = url_for("xapi.statements_more", token=token) if token else ""
     text = '{"statements":[' + ",".join(statements) + '],"more":' + json.dumps(more) + "}"
     if query.attachments:
-        return _consistent(multipart_response(text, services.attachments_for([json.loads(r.body) for r in rows
-                                                                              if r.has_attachments])))
-    return _consistent(json_response(text))
+        response = multipart_response(text, services.attachments_for([json.loads(r.body) for r in rows
+                                                                      if r.has_attachments]))
+    else:
+        response = json_response(text)
+    response.headers[CONSISTENT_THROUGH] = iso(through)
+    return response
 
 
 # --- Documents ---------------------------------------------------------------------------------------------

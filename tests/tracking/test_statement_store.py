@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 
 import pytest
@@ -199,3 +200,17 @@ def test_a_statement_arriving_after_its_voiding_statement_is_voided(lrs):
     assert lrs.post_statements(late).status_code == 200
     assert lrs.get("statements", statementId=late["id"]).status_code == 404
     assert lrs.get("statements", voidedStatementId=late["id"]).status_code == 200
+
+
+def test_integers_beyond_64_bits_are_kept_exactly_and_nan_is_refused(lrs):
+    sent = statement(result={"extensions": {"http://example.com/ext/big": 123456789012345678901234567890}})
+    assert lrs.post_statements(sent).status_code == 200
+    got = lrs.get("statements", statementId=sent["id"])
+    assert b"123456789012345678901234567890" in got.data
+    assert got.json["result"]["extensions"]["http://example.com/ext/big"] == 123456789012345678901234567890
+    body = json.dumps(statement(result={"score": {"raw": 5}}))
+    for number in ("NaN", "Infinity"):  # what Python's json accepts and JSON does not
+        for padding in ("", ' "id": "12345678901234567890123",'):  # short or long digits: both parsers refuse
+            text = body.replace('"raw": 5', f'"raw": {number}').replace("{", "{" + padding, 1)
+            response = lrs.request("POST", "statements", data=text, content_type="application/json")
+            assert response.status_code == 400 and "not valid JSON" in response.json["error"], (number, padding)

@@ -42,16 +42,23 @@ def upgrade() -> None:
     )
     statement = sa.table('xapi_statement', sa.column('seq', sa.Integer()), sa.column('actor_key', sa.String()),
                          sa.column('activity_id', sa.String()), sa.column('stored', lms.types.UTCDateTime()))
-    key = sa.table('xapi_statement_key', sa.column('seq', sa.Integer()), sa.column('key', sa.BigInteger()),
-                   sa.column('stored_us', sa.BigInteger()))
     connection = op.get_bind()
-    rows = connection.execute(sa.select(statement).where(statement.c.activity_id.is_not(None))).all()
-    for start in range(0, len(rows), 5000):
-        connection.execute(key.insert(), [{"seq": r.seq, "key": _pair_key(r.actor_key, r.activity_id),
-                                           "stored_us": _micros(r.stored)} for r in rows[start:start + 5000]])
+    # In ranges of seq (not the whole log in memory); a key already there (an earlier upgrade, downgraded) is kept.
+    insert = sa.text("INSERT INTO xapi_statement_key (seq, key, stored_us) VALUES (:seq, :key, :stored_us) "
+                     "ON CONFLICT DO NOTHING")
+    last = connection.execute(sa.select(sa.func.max(statement.c.seq))).scalar() or 0
+    for start in range(0, last + 1, 20000):
+        rows = connection.execute(sa.select(statement).where(
+            statement.c.activity_id.is_not(None), statement.c.seq >= start, statement.c.seq < start + 20000)).all()
+        if rows:
+            connection.execute(insert, [{"seq": r.seq, "key": _pair_key(r.actor_key, r.activity_id),
+                                         "stored_us": _micros(r.stored)} for r in rows])
     op.drop_index('ix_xapi_statement_actor_key_activity_id', table_name='xapi_statement')
 
 
 def downgrade() -> None:
+    if op.get_bind().execute(sa.text("SELECT count(*) FROM xapi_pending")).scalar():
+        raise RuntimeError("Statements are waiting to be derived: run `flask lms worker` (or `flask lms tracking "
+                           "rebuild`) until none is pending, then downgrade; the earlier revision cannot derive them.")
     op.create_index('ix_xapi_statement_actor_key_activity_id', 'xapi_statement', ['actor_key', 'activity_id'], unique=False)
     op.drop_table('xapi_pending')  # pair keys stay in xapi_statement_key: no query asks for them
