@@ -5,6 +5,7 @@ the hot tables are written with plain tuples; :func:`db_time` does what the ``UT
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from lms.extensions import db
@@ -17,6 +18,12 @@ def db_time(moment: datetime, as_text: bool | None = None):
     if as_text if as_text is not None else db.engine.dialect.name == "sqlite":
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
     return moment
+
+
+def from_db_time(value) -> datetime:
+    """What :func:`db_time` wrote, back as an aware UTC datetime (driver SQL skips the column type)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def micros(moment: datetime) -> int:
@@ -69,10 +76,15 @@ def insert_many(table: str, columns: tuple[str, ...], rows: list[tuple], *, skip
         db.session.connection().exec_driver_sql(sql, rows)  # one executemany (SQLite: in C; psycopg: pipelined)
 
 
-def lock_keys(keys: list[int]) -> None:
-    """PostgreSQL: take transaction-scoped advisory locks on ``keys`` in one order (no deadlocks between
-    requests). SQLite needs none: it runs one writing transaction at a time."""
-    if not keys or db.engine.dialect.name != "postgresql":
+def lock_keys(kind: str, values: Iterable[str]) -> None:
+    """PostgreSQL: take transaction-scoped advisory locks on ``kind|value`` for ``values``, in one order (no
+    deadlocks between requests). SQLite needs none: it runs one writing transaction at a time."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    from tracking.xapi_data import hash_key
+
+    keys = [hash_key(kind, value) for value in values]
+    if not keys:
         return
     # One round trip; the ordered subquery (OFFSET 0 keeps it a subquery) fixes the order the locks are taken in.
     db.session.connection().exec_driver_sql(

@@ -16,11 +16,11 @@ from lms.errors import Conflict, NotFound
 from lms.extensions import db
 from lms.types import utcnow
 from tracking import signatures
-from tracking.bulk import db_time, insert_many, lock_keys, run_in
+from tracking.bulk import db_time, insert_many, run_in
 from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
 from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
-from tracking.xapi_data import actor_key, dumps, hash_key, same_statement
+from tracking.xapi_data import actor_key, dumps, same_statement
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,8 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         raise Conflict("A statement with one of these ids was stored by another request at the same moment; "
                        "send the batch again.") from None
     ids = [row[0] for row in rows]
-    # PostgreSQL: a statement and one voiding it, stored at once, take turns, so the second sees the first.
-    lock_keys([hash_key("ref", statement_id) for statement_id in ids] + [hash_key("ref", row[7]) for row in rows
-                                                                          if row[7]])
+    # A statement and one voiding it stored at once on PostgreSQL may not see each other here: deriving the voiding
+    # statement marks its target again (services_derive).
     _apply_voids(ids + [row[7] for row in rows if row[8]])
     _store_attachments(parts)
     if current_app.config.get("LMS_LRS_FORWARD_URL"):
@@ -199,12 +198,15 @@ def _apply_voids(ids: list[str]) -> None:
     """Mark voided every non-voiding statement among ``ids`` that a stored voiding statement targets."""
     voiders = "SELECT target_id FROM xapi_statement WHERE voiding = {mark} AND target_id IN ({in})"
     targets = {target for (target,) in run_in(voiders, ids, (True,))}
-    if not targets:
-        return
-    # The projections of the voided statements' pairs are recomputed when the voiding statement is derived.
-    db.session.execute(
-        update(Statement).where(Statement.id.in_(targets), Statement.voiding.is_(False), Statement.voided.is_(False))
-        .values(voided=True))
+    mark_voided(targets)
+
+
+def mark_voided(targets: set[str]) -> None:
+    """Mark these statements voided (a voiding statement is never voided). Their pairs' projections are recomputed
+    when the voiding statement is derived."""
+    if targets:
+        db.session.execute(update(Statement).where(Statement.id.in_(targets), Statement.voiding.is_(False),
+                                                   Statement.voided.is_(False)).values(voided=True))
 
 
 def _store_attachments(parts: dict[str, AttachmentPart]) -> None:

@@ -17,11 +17,12 @@ from sqlalchemy import delete, func, select, update
 
 from lms.extensions import db
 from lms.types import utcnow
-from tracking.bulk import insert_many, lock_keys, micros
+from tracking.bulk import from_db_time, insert_many, lock_keys, micros
 from tracking.models import Activity, PendingStatement, Statement, StatementKey
+from tracking.services import mark_voided
 from tracking.services_progress import project_pairs
 from tracking.validation import VOIDED, timestamp
-from tracking.xapi_data import activity_definitions, actor_key, dumps, hash_key, pair_key, query_keys
+from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
 KEY_COLUMNS, KEY_TYPES = ("seq", "key", "stored_us"), ("integer", "bigint", "bigint")
 # How long a store may take from its ``stored`` time to its commit: SQLite's busy timeout bounds the wait for the
@@ -66,7 +67,9 @@ def _write(items: list[_Item]) -> None:
         return
     # PostgreSQL: a chunk that holds a statement and one that holds a statement targeting it take turns, so the
     # second sees the first's keys (SQLite runs one writer at a time).
-    lock_keys([hash_key("ref", item.id) for item in items] + [hash_key("ref", i.target) for i in items if i.target])
+    lock_keys("ref", [item.id for item in items] + [item.target for item in items if item.target])
+    # A target stored at the same moment as its voiding statement (PostgreSQL) may have missed the mark.
+    mark_voided({item.target for item in items if item.voiding})
     own = {item.id: item for item in items}
     # A statement that targets another (StatementRef) is also found by the filters its target matches.
     wanted = {item.target for item in items if item.target and item.target not in own}
@@ -125,9 +128,10 @@ def consistent_through() -> datetime:
     statement still pending (``stored`` is taken before the insert, so arrival order and ``stored`` order may differ
     by up to that much)."""
     bound = utcnow()
-    first = _first_pending()
+    first = db.session.connection().exec_driver_sql(  # one query; it runs on every Statements response
+        "SELECT stored FROM xapi_statement WHERE seq = (SELECT min(seq) FROM xapi_pending)").scalar()
     if first is not None:
-        bound = min(bound, db.session.scalar(select(Statement.stored).where(Statement.seq == first)))
+        bound = min(bound, from_db_time(first))
     return bound - SETTLE
 
 
@@ -185,7 +189,7 @@ def _merge_activities(items: list[_Item]) -> None:
             definitions[activity_id] = _merged(definitions.get(activity_id, {}), definition)
     if not definitions:
         return
-    lock_keys([hash_key("activity", activity_id) for activity_id in definitions])  # PostgreSQL: merges take turns
+    lock_keys("activity", definitions)  # PostgreSQL: merges of one activity take turns
     known = dict(db.session.execute(select(Activity.activity_id, Activity.definition)
                                     .where(Activity.activity_id.in_(definitions))).all())
     insert_many("xapi_activity", ("activity_id", "definition"),

@@ -108,7 +108,7 @@ def _project(pairs: set[tuple[str, str]]) -> None:
     if not pairs:
         return
     # Concurrent requests touching one pair take turns, so each recomputes from a log holding the other's rows.
-    lock_keys([pair_key(agent, activity) for agent, activity in pairs])
+    lock_keys("p", [f"{agent}|{activity}" for agent, activity in pairs])  # the pair keys' values (pair_key)
     pairs = sorted(pairs)
     grouped: dict[tuple[str, str], list] = defaultdict(list)
     for row in _pair_rows(pairs):

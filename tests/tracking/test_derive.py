@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from lms.extensions import db
 from lms.migrate import alembic_config
@@ -136,3 +136,19 @@ def test_a_batch_mixing_whole_and_fractional_scores_is_stored_and_projected(lrs)
     services_derive.catch_up()
     scores = dict(db.session.execute(select(Progress.activity_id, Progress.best_score)).all())
     assert scores == {SITE + "quiz-a": 1.0, SITE + "quiz-b": 0.25}
+
+
+def test_deriving_a_voiding_statement_marks_a_target_its_store_did_not_see(lrs):
+    """On PostgreSQL a statement and the one voiding it may be stored at the same moment, each unseen by the
+    other; deriving the voiding statement marks the target all the same."""
+    target = statement(verb="completed", activity="lesson-3")
+    voiding = statement(verb="voided")
+    voiding["object"] = {"objectType": "StatementRef", "id": target["id"]}
+    lrs.post_statements(target)
+    lrs.post_statements(voiding)
+    db.session.execute(update(Statement).where(Statement.id == target["id"]).values(voided=False))  # the race
+    db.session.commit()
+    services_derive.catch_up()
+    assert lrs.get("statements", statementId=target["id"]).status_code == 404
+    assert lrs.get("statements", voidedStatementId=target["id"]).status_code == 200
+    assert db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "lesson-3")) is None
