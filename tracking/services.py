@@ -158,7 +158,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         ))
     # Everything above is computed before the first write: on SQLite the write lock is held from here to commit.
     try:
-        insert_many("xapi_statement", _STATEMENT_COLUMNS, rows, pg_types=_STATEMENT_TYPES)
+        insert_many("xapi_statement", _STATEMENT_COLUMNS, rows)
     except IntegrityError:  # the boundary rolls the whole request back
         raise Conflict("A statement with one of these ids was stored by another request at the same moment; "
                        "send the batch again.") from None
@@ -182,8 +182,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
 
 _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "activity_id", "registration", "target_id",
                       "voiding", "voided", "has_attachments", "score", "success", "completion", "client_id", "body")
-_STATEMENT_TYPES = ("text", "timestamptz", "timestamptz", "text", "text", "text", "text", "text", "boolean", "boolean",
-                    "boolean", "float8", "boolean", "boolean", "integer", "text")
+
 
 
 def _outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
