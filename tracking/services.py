@@ -184,7 +184,6 @@ _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "acti
                       "voiding", "voided", "has_attachments", "score", "success", "completion", "client_id", "body")
 
 
-
 def _outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     score = result.get("score", {})
     scaled = score.get("scaled")
