@@ -148,7 +148,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
             context["contextActivities"][kind] = items if isinstance(items, list) else [items]
         target = statement["object"]
         kind = target.get("objectType", "Activity")
-        score, success, completion = _outcome(statement.get("result", {}))
+        score, success, completion = outcome(statement.get("result", {}))
         rows.append((
             statement["id"], stored_db, db_time(timestamp(statement["timestamp"], "timestamp"), as_text),
             actor_key(statement["actor"]), statement["verb"]["id"], target["id"] if kind == "Activity" else None,
@@ -165,7 +165,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
     ids = [row[0] for row in rows]
     # A statement and one voiding it stored at once on PostgreSQL may not see each other here: deriving the voiding
     # statement marks its target again (services_derive).
-    _apply_voids(ids + [row[7] for row in rows if row[8]])
+    voided = _apply_voids(ids + [row[7] for row in rows if row[8]])
     _store_attachments(parts)
     if current_app.config.get("LMS_LRS_FORWARD_URL"):
         run_in("INSERT INTO xapi_outbox (statement_seq, status, attempts, due_at, created_at) "
@@ -177,14 +177,14 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         from tracking.services_derive import derive
 
         seqs = dict(run_in("SELECT id, seq FROM xapi_statement WHERE id IN ({in})", ids))
-        derive([(seqs[statement["id"]], statement) for statement in fresh])
+        derive([(seqs[statement["id"]], statement) for statement in fresh], voided)
 
 
 _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "activity_id", "registration", "target_id",
                       "voiding", "voided", "has_attachments", "score", "success", "completion", "client_id", "body")
 
 
-def _outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
+def outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     score = result.get("score", {})
     scaled = score.get("scaled")
     if scaled is None and "raw" in score and "max" in score and score["max"] > score.get("min", 0):
@@ -192,11 +192,13 @@ def _outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     return scaled, result.get("success"), result.get("completion")
 
 
-def _apply_voids(ids: list[str]) -> None:
-    """Mark voided every non-voiding statement among ``ids`` that a stored voiding statement targets."""
+def _apply_voids(ids: list[str]) -> set[str]:
+    """Mark voided every non-voiding statement among ``ids`` that a stored voiding statement targets; return
+    those ids."""
     voiders = "SELECT target_id FROM xapi_statement WHERE voiding = {mark} AND target_id IN ({in})"
     targets = {target for (target,) in run_in(voiders, ids, (True,))}
     mark_voided(targets)
+    return targets
 
 
 def mark_voided(targets: set[str]) -> None:

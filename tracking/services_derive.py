@@ -9,8 +9,10 @@ rows in the transaction that writes what is derived, so a crash leaves them pend
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import delete, func, select, update
@@ -19,8 +21,8 @@ from lms.extensions import db
 from lms.types import utcnow
 from tracking.bulk import from_db_time, insert_many, lock_keys, micros
 from tracking.models import Activity, PendingStatement, Statement, StatementKey
-from tracking.services import mark_voided
-from tracking.services_progress import project_pairs
+from tracking.services import mark_voided, outcome
+from tracking.services_progress import project
 from tracking.validation import VOIDED, timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
@@ -43,23 +45,39 @@ class _Item:
     voiding: bool
     stored_us: int
     definitions: dict[str, dict]
+    progress: Logged | None  # what its progress row takes from it (none when it is voided)
 
 
-def _prepare(stored: list[tuple[int, dict]]) -> list[_Item]:
+class Logged(NamedTuple):
+    """A statement as progress folds it (the columns the log keeps for it)."""
+
+    verb_id: str
+    timestamp: datetime
+    score: float | None
+    success: bool | None
+    completion: bool | None
+
+
+def _prepare(stored: list[tuple[int, dict, bool]]) -> list[_Item]:
     items = []
-    for seq, body in stored:
+    for seq, body, voided in stored:
         target = body["object"]
         kind = target.get("objectType", "Activity")
+        progress = None
+        if kind == "Activity" and not voided:
+            progress = Logged(body["verb"]["id"], timestamp(body["timestamp"], "timestamp"),
+                              *outcome(body.get("result", {})))
         items.append(_Item(
             seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
             target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
-            micros(timestamp(body["stored"], "stored")), activity_definitions(body)))
+            micros(timestamp(body["stored"], "stored")), activity_definitions(body), progress))
     return items
 
 
-def derive(stored: list[tuple[int, dict]]) -> None:
-    """Write what ``stored`` (seq, statement as stored) gives: keys, activity definitions, projections."""
-    _write(_prepare(stored))
+def derive(stored: list[tuple[int, dict]], voided: set[str] = frozenset()) -> None:
+    """Write what ``stored`` (seq, statement as stored) gives: keys, activity definitions, projections.
+    ``voided``: the ids among them that are voided already (their voiding statement came first)."""
+    _write(_prepare([(seq, body, body["id"] in voided) for seq, body in stored]))
 
 
 def _write(items: list[_Item]) -> None:
@@ -91,8 +109,11 @@ def _write(items: list[_Item]) -> None:
     insert_many("xapi_statement_key", KEY_COLUMNS, key_rows, skip_existing=True, pg_types=KEY_TYPES)
     _inherit_to_earlier_referrers(own)
     _merge_activities(items)
-    project_pairs({item.pair for item in items if item.pair},
-                  voided_ids=[item.target for item in items if item.voiding])
+    fresh: dict[tuple[str, str], list[Logged]] = defaultdict(list)
+    for item in items:
+        if item.progress:
+            fresh[item.pair].append(item.progress)
+    project(fresh, voided_ids=[item.target for item in items if item.voiding])
 
 
 def derive_pending(limit: int = CHUNK) -> int:
@@ -160,12 +181,12 @@ def _claim(limit: int) -> list[_Item]:
     return [item for item in loaded if item.seq in claimed]
 
 
-def _load(seqs: list[int]) -> list[tuple[int, dict]]:
+def _load(seqs: list[int]) -> list[tuple[int, dict, bool]]:
     if not seqs:
         return []
-    rows = db.session.execute(select(Statement.seq, Statement.body).where(Statement.seq.in_(seqs))
+    rows = db.session.execute(select(Statement.seq, Statement.body, Statement.voided).where(Statement.seq.in_(seqs))
                               .order_by(Statement.seq)).all()
-    return [(seq, orjson.loads(body)) for seq, body in rows]
+    return [(seq, orjson.loads(body), voided) for seq, body, voided in rows]
 
 
 def _inherit_to_earlier_referrers(own: dict[str, _Item]) -> None:

@@ -1,7 +1,8 @@
 """Progress projections per agent and activity, derived from the (non-voided) statement log.
 
-A row is a pure function of its pair's statements, so updating touched pairs as statements arrive (or are
-voided) and rebuilding everything from the log give identical rows by construction.
+A row is a function of its pair's statements that two parts combine into (:func:`merge` of :func:`fold`s), so new
+statements update a row from the row itself, while a void recomputes its pair from the log; rebuilding everything
+from the log gives the same rows (tested).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms.extensions import db
 from lms.people.models import Person
-from tracking.bulk import db_time, insert_many, lock_keys
+from tracking.bulk import db_time, from_db_time, insert_many, lock_keys
 from tracking.models import Progress, Statement, StatementKey
 from tracking.xapi_data import pair_key
 
@@ -28,7 +29,10 @@ _COLUMNS = (Statement.actor_key, Statement.activity_id, Statement.verb_id, State
 
 
 def fold(rows: Iterable) -> dict:
-    """The projection of one pair's statements (rows with verb_id, timestamp, score, success, completion)."""
+    """The projection of one pair's statements (rows with verb_id, timestamp, score, success, completion).
+
+    ``starts`` and ``assessed`` are kept so that two folds merge: attempts are the starts, or without any start the
+    assessed statements."""
     starts = assessed = 0
     passed = failed = False
     scores, times, completions = [], [], []
@@ -45,7 +49,22 @@ def fold(rows: Iterable) -> dict:
             scores.append(row.score)
     status = "passed" if passed else "failed" if failed else "completed" if completions else "attempted"
     return {"status": status, "best_score": max(scores) if scores else None, "attempts": starts or assessed,
-            "first_at": min(times), "last_at": max(times), "completed_at": min(completions) if completions else None}
+            "starts": starts, "assessed": assessed, "first_at": min(times), "last_at": max(times),
+            "completed_at": min(completions) if completions else None}
+
+
+_PRECEDENCE = ("attempted", "completed", "failed", "passed")  # any pass wins, then any failure, then a completion
+
+
+def merge(old: dict, new: dict) -> dict:
+    """The fold of two sets of statements from their folds."""
+    starts, assessed = old["starts"] + new["starts"], old["assessed"] + new["assessed"]
+    scores = [s for s in (old["best_score"], new["best_score"]) if s is not None]
+    completions = [c for c in (old["completed_at"], new["completed_at"]) if c is not None]
+    return {"status": max(old["status"], new["status"], key=_PRECEDENCE.index),
+            "best_score": max(scores) if scores else None, "attempts": starts or assessed, "starts": starts,
+            "assessed": assessed, "first_at": min(old["first_at"], new["first_at"]),
+            "last_at": max(old["last_at"], new["last_at"]), "completed_at": min(completions) if completions else None}
 
 
 def _person_ids(agent_keys: set[str]) -> dict[str, int]:
@@ -63,24 +82,31 @@ def _person_ids(agent_keys: set[str]) -> dict[str, int]:
     return found
 
 
-_PROGRESS_COLUMNS = ("agent_key", "activity_id", "person_id", "status", "best_score", "attempts", "first_at",
-                     "last_at", "completed_at")
+_PROGRESS_COLUMNS = ("agent_key", "activity_id", "person_id", "status", "best_score", "attempts", "starts",
+                     "assessed", "first_at", "last_at", "completed_at")
+_PROGRESS_TYPES = ("text", "text", "integer", "text", "float8", "integer", "integer", "integer", "timestamptz",
+                   "timestamptz", "timestamptz")
 
 
-def _delete_rows(pairs: list[tuple[str, str]]) -> None:
-    """Delete the pairs' projection rows (only placeholders are formatted into the SQL, every value is bound)."""
+def _for_pairs(pairs: list[tuple[str, str]], sql: str):
+    """Run ``sql`` (``DELETE FROM xapi_progress`` or a SELECT from it) for the rows of ``pairs``; return the result
+    rows of a SELECT. Only placeholders are formatted into the SQL, every value is bound."""
     if db.engine.dialect.name == "postgresql":  # a join with the pairs as arrays: index lookups, quick to plan
         params = {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs]}
-        db.session.execute(text("DELETE FROM xapi_progress USING unnest(CAST(:agents AS text[]), "
-                                "CAST(:activities AS text[])) AS p(agent, activity) "
-                                "WHERE agent_key = p.agent AND activity_id = p.activity"), params)
-        return
+        join, on = ("USING", "WHERE") if sql.startswith("DELETE") else ("JOIN", "ON")
+        pairs_sql = "unnest(CAST(:agents AS text[]), CAST(:activities AS text[])) AS p(agent, activity)"
+        result = db.session.execute(
+            text(f"{sql} {join} {pairs_sql} {on} agent_key = p.agent AND activity_id = p.activity"), params)
+        return result.all() if result.returns_rows else []
+    rows = []
     for start in range(0, len(pairs), 200):  # SQLite uses the index for an OR of pairs, not for a row-value IN
         chunk = pairs[start:start + 200]
         params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
         params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
         matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
-        db.session.execute(text(f"DELETE FROM xapi_progress WHERE {matches}"), params)  # noqa: S608
+        result = db.session.execute(text(f"{sql} WHERE {matches}"), params)  # noqa: S608
+        rows += result.all() if result.returns_rows else []
+    return rows
 
 
 def _pair_rows(pairs: list[tuple[str, str]]) -> list:
@@ -115,26 +141,53 @@ def _project(pairs: set[tuple[str, str]]) -> None:
         grouped[(row.actor_key, row.activity_id)].append(row)
     gone = [pair for pair in pairs if pair not in grouped]  # every statement of the pair voided
     if gone:
-        _delete_rows(gone)
-    people = _person_ids({agent for agent, _ in grouped})
+        _for_pairs(gone, "DELETE FROM xapi_progress")
+    _write({pair: fold(items) for pair, items in grouped.items()})
+
+
+def _write(projections: dict[tuple[str, str], dict]) -> None:
+    people = _person_ids({agent for agent, _ in projections})
     as_text = db.engine.dialect.name == "sqlite"
-    rows = []
-    for (agent, activity), items in grouped.items():
-        row = fold(items)
-        rows.append((agent, activity, people.get(agent), row["status"], row["best_score"], row["attempts"],
-                     *(db_time(row[k], as_text) if row[k] else None for k in ("first_at", "last_at", "completed_at"))))
+    times = ("first_at", "last_at", "completed_at")
+    rows = [(agent, activity, people.get(agent), p["status"], p["best_score"], p["attempts"], p["starts"],
+             p["assessed"], *(db_time(p[k], as_text) if p[k] else None for k in times))
+            for (agent, activity), p in projections.items()]
     insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"),
-                pg_types=("text", "text", "integer", "text", "float8", "integer", "timestamptz", "timestamptz",
-                          "timestamptz"))
+                pg_types=_PROGRESS_TYPES)
 
 
-def project_pairs(pairs: set[tuple[str, str]], *, voided_ids: list[str]) -> None:
-    """Update the projections of ``pairs`` (actor key, activity id) that just-stored statements touch, and of the
-    statements with ``voided_ids`` that they void."""
+def project(fresh: dict[tuple[str, str], list], *, voided_ids: list[str]) -> None:
+    """Update the projections that just-stored statements touch: ``fresh`` holds each pair's new (non-voided)
+    statements as rows (verb_id, timestamp, score, success, completion), merged into the pair's row; the pairs of
+    the statements with ``voided_ids`` (just voided) are recomputed from the log."""
+    fresh = {p: rows for p, rows in fresh.items() if p[0] and p[1] and not p[0].startswith("group|")}
+    recompute: set[tuple[str, str]] = set()
     if voided_ids:
-        pairs |= {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id).where(
-            Statement.id.in_(voided_ids), Statement.activity_id.is_not(None)))}
-    _project(pairs)
+        recompute = {tuple(row) for row in db.session.execute(select(Statement.actor_key, Statement.activity_id)
+                                                              .where(Statement.id.in_(voided_ids),
+                                                                     Statement.activity_id.is_not(None)))}
+    # Concurrent chunks touching one pair take turns (every pair locked at once, in one order: no deadlock), so
+    # each merges into, or recomputes from, what the other wrote.
+    lock_keys("p", [f"{agent}|{activity}" for agent, activity in set(fresh) | recompute])
+    pairs = sorted(set(fresh) - recompute)
+    if pairs:
+        known = {(row.agent_key, row.activity_id): row._asdict() for row in _for_pairs(pairs, (
+            "SELECT agent_key, activity_id, status, best_score, starts, assessed, first_at, last_at, completed_at "
+            "FROM xapi_progress"))}
+        recompute |= {pair for pair, row in known.items() if row["starts"] is None}  # rows from before the counts
+        merged = {}
+        for pair in pairs:
+            if pair not in recompute:
+                new = fold(fresh[pair])
+                merged[pair] = merge(_typed(known[pair]), new) if pair in known else new
+        _write(merged)
+    _project(recompute)
+
+
+def _typed(row: dict) -> dict:
+    """A progress row read with driver types (SQLite: text times) as :func:`fold` gives it."""
+    return {**row, **{k: from_db_time(row[k]) if row[k] is not None else None
+                      for k in ("first_at", "last_at", "completed_at")}}
 
 
 def rebuild() -> int:

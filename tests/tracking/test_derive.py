@@ -83,7 +83,7 @@ def test_a_deriver_that_fails_leaves_its_statements_pending_and_writes_nothing(l
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services_derive, "project_pairs", broken)
+    monkeypatch.setattr(services_derive, "project", broken)
     result = app.test_cli_runner().invoke(args=["lms", "worker", "--once"])
     assert "tracking: failed: RuntimeError: disk full" in result.output
     assert _pending() == 2 and _keys_of(sent[0]["id"]) == 0  # the key rows went with the rollback
@@ -123,9 +123,14 @@ def test_the_migration_gives_statements_stored_before_it_their_pair_keys():
 def test_downgrading_refuses_while_statements_wait_to_be_derived(lrs):
     lrs.post_statements(statement())
     db.session.remove()
-    with pytest.raises(RuntimeError, match="waiting to be derived"):
-        command.downgrade(alembic_config(), "tracking_0001")
-    db.session.rollback()
+    config = alembic_config()
+    try:
+        command.downgrade(config, "tracking_0002")
+        with pytest.raises(RuntimeError, match="waiting to be derived"):
+            command.downgrade(config, "tracking_0001")
+    finally:
+        db.session.rollback()
+        command.upgrade(config, "heads")
     assert _pending() == 1
 
 

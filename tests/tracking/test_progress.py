@@ -5,7 +5,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.extensions import db
 from tests.tracking.conftest import ADL, SITE, statement
@@ -165,3 +165,14 @@ def test_concurrent_requests_keep_projections_exact(app, lrs):
     assert sum(row[5] for row in incremental) == 320  # every attempt counted once
     app.test_cli_runner().invoke(args=["lms", "tracking", "rebuild"])
     assert _rows() == incremental
+
+
+def test_a_row_from_before_the_counts_is_recomputed_when_next_touched(lrs):
+    lrs.post_statements(statement(verb="attempted", activity="quiz-9", timestamp=_at(0)))
+    lrs.post_statements(statement(verb="attempted", activity="quiz-9", timestamp=_at(1)))
+    _worker_step()
+    db.session.execute(update(Progress).values(starts=None, assessed=None, attempts=0))  # as revision 0002 left it
+    db.session.commit()
+    lrs.post_statements(statement(verb="passed", activity="quiz-9", timestamp=_at(2), result={"success": True}))
+    row = _progress("quiz-9")
+    assert (row.status, row.attempts, row.starts, row.assessed) == ("passed", 2, 2, 1)

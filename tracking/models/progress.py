@@ -23,6 +23,10 @@ class Progress(db.Model):
     status: Mapped[str] = mapped_column(String(12))  # attempted, completed, failed, passed
     best_score: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # What attempts is made of, so that new statements merge into the row: starts, or without any the statements
+    # that were assessed. NULL on rows from before revision tracking_0003: such a row is recomputed when next touched.
+    starts: Mapped[int | None] = mapped_column(Integer)
+    assessed: Mapped[int | None] = mapped_column(Integer)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
