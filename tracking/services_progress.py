@@ -88,24 +88,30 @@ _PROGRESS_TYPES = ("text", "text", "integer", "text", "float8", "integer", "inte
                    "timestamptz", "timestamptz")
 
 
-def _for_pairs(pairs: list[tuple[str, str]], sql: str):
-    """Run ``sql`` (``DELETE FROM xapi_progress`` or a SELECT from it) for the rows of ``pairs``; return the result
-    rows of a SELECT. Only placeholders are formatted into the SQL, every value is bound."""
-    if db.engine.dialect.name == "postgresql":  # a join with the pairs as arrays: index lookups, quick to plan
-        params = {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs]}
-        join, on = ("USING", "WHERE") if sql.startswith("DELETE") else ("JOIN", "ON")
-        pairs_sql = "unnest(CAST(:agents AS text[]), CAST(:activities AS text[])) AS p(agent, activity)"
-        result = db.session.execute(
-            text(f"{sql} {join} {pairs_sql} {on} agent_key = p.agent AND activity_id = p.activity"), params)
-        return result.all() if result.returns_rows else []
+def _for_pairs(pairs: list[tuple[str, str]], columns: str | None = None) -> list:
+    """Select ``columns`` of the progress rows of ``pairs`` (None: delete those rows). The pairs are joined as a
+    table (PostgreSQL: two arrays; SQLite: a VALUES list), so each is one lookup in the (agent_key, activity_id)
+    index; only placeholders are formatted into the SQL, every value is bound."""
+    if not pairs:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        chunks = [("unnest(CAST(:agents AS text[]), CAST(:activities AS text[])) AS p(column1, column2)",
+                   {"agents": [a for a, _ in pairs], "activities": [b for _, b in pairs]})]
+    else:
+        chunks = []
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start:start + 400]
+            params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
+            params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
+            values = ", ".join(f"(:a{n}, :b{n})" for n in range(len(chunk)))
+            chunks.append((f"(VALUES {values}) AS p", params))  # its columns: column1, column2
     rows = []
-    for start in range(0, len(pairs), 200):  # SQLite uses the index for an OR of pairs, not for a row-value IN
-        chunk = pairs[start:start + 200]
-        params = {f"a{n}": agent for n, (agent, _) in enumerate(chunk)}
-        params.update({f"b{n}": activity for n, (_, activity) in enumerate(chunk)})
-        matches = " OR ".join(f"(agent_key = :a{n} AND activity_id = :b{n})" for n in range(len(chunk)))
-        result = db.session.execute(text(f"{sql} WHERE {matches}"), params)  # noqa: S608
-        rows += result.all() if result.returns_rows else []
+    for table, params in chunks:
+        matched = f"FROM {table} JOIN xapi_progress x ON x.agent_key = p.column1 AND x.activity_id = p.column2"
+        if columns is None:
+            db.session.execute(text(f"DELETE FROM xapi_progress WHERE id IN (SELECT x.id {matched})"), params)  # noqa: S608
+        else:
+            rows += db.session.execute(text(f"SELECT {columns} {matched}"), params).all()  # noqa: S608
     return rows
 
 
@@ -141,7 +147,7 @@ def _project(pairs: set[tuple[str, str]]) -> None:
         grouped[(row.actor_key, row.activity_id)].append(row)
     gone = [pair for pair in pairs if pair not in grouped]  # every statement of the pair voided
     if gone:
-        _for_pairs(gone, "DELETE FROM xapi_progress")
+        _for_pairs(gone)
     _write({pair: fold(items) for pair, items in grouped.items()})
 
 
@@ -171,9 +177,9 @@ def project(fresh: dict[tuple[str, str], list], *, voided_ids: list[str]) -> Non
     lock_keys("p", [f"{agent}|{activity}" for agent, activity in set(fresh) | recompute])
     pairs = sorted(set(fresh) - recompute)
     if pairs:
-        known = {(row.agent_key, row.activity_id): row._asdict() for row in _for_pairs(pairs, (
-            "SELECT agent_key, activity_id, status, best_score, starts, assessed, first_at, last_at, completed_at "
-            "FROM xapi_progress"))}
+        known = {(row.agent_key, row.activity_id): row._asdict() for row in _for_pairs(
+            pairs, "x.agent_key, x.activity_id, x.status, x.best_score, x.starts, x.assessed, x.first_at, x.last_at, "
+                   "x.completed_at")}
         recompute |= {pair for pair, row in known.items() if row["starts"] is None}  # rows from before the counts
         merged = {}
         for pair in pairs:
