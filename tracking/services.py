@@ -165,7 +165,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
     ids = [row[0] for row in rows]
     # A statement and one voiding it stored at once on PostgreSQL may not see each other here: deriving the voiding
     # statement marks its target again (services_derive).
-    voided = _apply_voids(ids + [row[7] for row in rows if row[8]])
+    voided = apply_voids(ids + [row[7] for row in rows if row[8]])
     _store_attachments(parts)
     if current_app.config.get("LMS_LRS_FORWARD_URL"):
         run_in("INSERT INTO xapi_outbox (statement_seq, status, attempts, due_at, created_at) "
@@ -192,7 +192,7 @@ def outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     return scaled, result.get("success"), result.get("completion")
 
 
-def _apply_voids(ids: list[str]) -> set[str]:
+def apply_voids(ids: list[str]) -> set[str]:
     """Mark voided every non-voiding statement among ``ids`` that a stored voiding statement targets; return
     those ids."""
     voiders = "SELECT target_id FROM xapi_statement WHERE voiding = {mark} AND target_id IN ({in})"

@@ -19,9 +19,9 @@ from sqlalchemy import delete, func, select, update
 
 from lms.extensions import db
 from lms.types import utcnow
-from tracking.bulk import from_db_time, insert_many, lock_keys, micros
+from tracking.bulk import from_db_time, insert_many, lock_keys, micros, run_in
 from tracking.models import Activity, PendingStatement, Statement, StatementKey
-from tracking.services import mark_voided, outcome
+from tracking.services import apply_voids, mark_voided, outcome
 from tracking.services_progress import project
 from tracking.validation import VOIDED, timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
@@ -86,8 +86,18 @@ def _write(items: list[_Item]) -> None:
     # PostgreSQL: a chunk that holds a statement and one that holds a statement targeting it take turns, so the
     # second sees the first's keys (SQLite runs one writer at a time).
     lock_keys("ref", [item.id for item in items] + [item.target for item in items if item.target])
-    # A target stored at the same moment as its voiding statement (PostgreSQL) may have missed the mark.
+    # PostgreSQL: a statement and its voiding statement stored at the same moment may not have seen each other, in
+    # either order; and another deriver may have voided one of these statements since they were loaded. Under the
+    # lock, the log has the last word: mark what is voided, and leave voided statements out of progress.
     mark_voided({item.target for item in items if item.voiding})
+    apply_voids([item.id for item in items])
+    counted = [item.seq for item in items if item.progress]
+    if counted:
+        voided = {seq for (seq,) in run_in("SELECT seq FROM xapi_statement WHERE voided = {mark} AND seq IN ({in})",
+                                           counted, (True,))}
+        for item in items:
+            if item.seq in voided:
+                item.progress = None
     own = {item.id: item for item in items}
     # A statement that targets another (StatementRef) is also found by the filters its target matches.
     wanted = {item.target for item in items if item.target and item.target not in own}

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from lms.extensions import db
 from lms.migrate import alembic_config
 from tests.tracking.conftest import SITE, statement
-from tracking import services_derive
+from tracking import services, services_derive
 from tracking.models import PendingStatement, Progress, Statement, StatementKey
 from tracking.services import store_statements
 from tracking.services_clients import SYSTEM
@@ -157,3 +157,32 @@ def test_deriving_a_voiding_statement_marks_a_target_its_store_did_not_see(lrs):
     assert lrs.get("statements", statementId=target["id"]).status_code == 404
     assert lrs.get("statements", voidedStatementId=target["id"]).status_code == 200
     assert db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "lesson-3")) is None
+
+
+def test_a_statement_voided_by_a_voiding_statement_its_store_did_not_see_is_voided_when_derived(lrs, monkeypatch):
+    """The other order of the race: the voiding statement is stored and derived first, its target's store does
+    not see it; deriving the target marks it and keeps it out of progress."""
+    target = statement(verb="completed", activity="lesson-4")
+    voiding = statement(verb="voided")
+    voiding["object"] = {"objectType": "StatementRef", "id": target["id"]}
+    lrs.post_statements(voiding)
+    services_derive.catch_up()
+    monkeypatch.setattr(services, "apply_voids", lambda ids: set())  # the target's store misses the voider
+    lrs.post_statements(target)
+    monkeypatch.undo()
+    services_derive.catch_up()
+    assert lrs.get("statements", voidedStatementId=target["id"]).status_code == 200
+    assert db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "lesson-4")) is None
+
+
+def test_a_statement_voided_after_it_was_loaded_is_not_counted(lrs, monkeypatch):
+    """Another deriver voided it between this deriver loading it and taking the lock (PostgreSQL)."""
+    kept, voided = statement(verb="attempted", activity="quiz-5"), statement(verb="passed", activity="quiz-5")
+    lrs.post_statements([kept, voided])
+    db.session.execute(update(Statement).where(Statement.id == voided["id"]).values(voided=True))
+    db.session.commit()
+    load = services_derive._load
+    monkeypatch.setattr(services_derive, "_load", lambda seqs: [(s, b, False) for s, b, _ in load(seqs)])  # stale
+    services_derive.catch_up()
+    row = db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "quiz-5"))
+    assert (row.status, row.attempts) == ("attempted", 1)
