@@ -46,9 +46,10 @@ def demo() -> int:
     ensure_installed()
     env = {**os.environ, "LMS_ENV": os.environ.get("LMS_ENV", "development")}
     flask("lms", "demo", env=env)
-    print("Serving the demo on http://127.0.0.1:5000 (Ctrl+C to stop).", flush=True)
+    port = os.environ.get("LMS_DEMO_PORT", "5000")
+    print(f"Serving the demo on http://127.0.0.1:{port} (Ctrl+C to stop).", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        flask("run", "--host", "127.0.0.1", "--port", os.environ.get("LMS_DEMO_PORT", "5000"), env=env)
+        flask("run", "--host", "127.0.0.1", "--port", port, env=env)
     return 0
 
 

@@ -43,7 +43,7 @@ def demo(password: str) -> None:
     created = seed_demo(password)
     db.session.commit()
     if created:
-        click.echo("Demo organisation seeded. Sign in at http://127.0.0.1:5000 with any of these (password "
+        click.echo("Demo organisation seeded. Sign in with any of these (password "
                    f"{password!r}):")
         for email, permission in created:
             click.echo(f"  {email:40} {permission}")
