@@ -20,14 +20,14 @@ from tracking.bulk import db_time, insert_many, run_in
 from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
 from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
-from tracking.xapi_data import actor_key, dumps, same_statement
+from tracking.xapi_data import actor_key, attachment_headers, dumps, normalise_context_activities, same_statement
 
 
 @dataclass(frozen=True)
 class AttachmentPart:
     """Raw data of one attachment received in a multipart/mixed request, found by its SHA-2."""
 
-    content_type: str
+    content_type: str  # the part's Content-Type header, "" when it had none
     content: bytes
 
 
@@ -98,23 +98,32 @@ def _check_lengths(statement: dict, where: str) -> None:
 def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart]) -> None:
     used = set()
     for index, statement in enumerate(statements):
-        for number, header in enumerate(statement.get("attachments", [])):
+        for place, header in attachment_headers(statement):
             sha2 = header["sha2"].lower()
-            where = f"statement[{index}].attachments[{number}]"
+            where = f"statement[{index}].{place}"
             if sha2 in parts:
                 used.add(sha2)
-                if len(parts[sha2].content) != header["length"]:
+                part = parts[sha2]
+                if len(part.content) != header["length"]:
                     raise InvalidStatement(f"{where}: length {header['length']} differs from the part's "
-                                           f"{len(parts[sha2].content)} octets.")
+                                           f"{len(part.content)} octets.")
+                if part.content_type and _media_type(part.content_type) != _media_type(header["contentType"]):
+                    raise InvalidStatement(f"{where}: contentType {header['contentType']!r} differs from the part's "
+                                           f"Content-Type {part.content_type!r}.")
             elif "fileUrl" not in header:
                 raise InvalidStatement(f"{where}: no fileUrl and no multipart part with X-Experience-API-Hash {sha2}.")
-            if header["usageType"] == signatures.USAGE:
+            if header["usageType"] == signatures.USAGE and place.startswith("attachments"):
                 if sha2 not in parts:
                     raise InvalidStatement(f"{where}: a signature must be sent as a part, not only a fileUrl.")
                 signatures.check(statement, header, parts[sha2].content, where)
     unused = set(parts) - used
     if unused:
         raise InvalidStatement(f"Attachment part(s) {', '.join(sorted(unused))} match no attachment of any statement.")
+
+
+def _media_type(value: str) -> str:
+    """The type/subtype of a Content-Type, lower case, without parameters (they may be written either way)."""
+    return value.split(";")[0].strip().lower()
 
 
 def _check_voiding(fresh: list[dict]) -> None:
@@ -143,9 +152,8 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         statement["stored"] = stored_text
         statement["authority"] = authority
         statement.setdefault("version", "1.0.0")
+        normalise_context_activities(statement)
         context = statement.get("context", {})
-        for kind, items in context.get("contextActivities", {}).items():
-            context["contextActivities"][kind] = items if isinstance(items, list) else [items]
         target = statement["object"]
         kind = target.get("objectType", "Activity")
         score, success, completion = outcome(statement.get("result", {}))
@@ -153,7 +161,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
             statement["id"], stored_db, db_time(timestamp(statement["timestamp"], "timestamp"), as_text),
             actor_key(statement["actor"]), statement["verb"]["id"], target["id"] if kind == "Activity" else None,
             context.get("registration", "").lower() or None, target["id"].lower() if kind == "StatementRef" else None,
-            statement["verb"]["id"] == VOIDED, False, bool(statement.get("attachments")), score, success, completion,
+            statement["verb"]["id"] == VOIDED, False, bool(attachment_headers(statement)), score, success, completion,
             principal.id, dumps(statement),
         ))
     # Everything above is computed before the first write: on SQLite the write lock is held from here to commit.
@@ -214,7 +222,8 @@ def _store_attachments(parts: dict[str, AttachmentPart]) -> None:
         return
     known = set(db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_(parts))))
     insert_many("xapi_attachment", ("sha2", "content_type", "length", "content"),
-                [(sha2, part.content_type, len(part.content), part.content) for sha2, part in parts.items()
+                [(sha2, part.content_type or "application/octet-stream", len(part.content), part.content)
+                 for sha2, part in parts.items()
                  if sha2 not in known], skip_existing=True)
 
 
@@ -229,7 +238,7 @@ def get_statement(statement_id: str, *, voided: bool) -> Statement:
 
 
 def attachments_for(bodies: list[dict]) -> list[Attachment]:
-    wanted = {a["sha2"].lower() for body in bodies for a in body.get("attachments", [])}
+    wanted = {header["sha2"].lower() for body in bodies for _, header in attachment_headers(body)}
     if not wanted:
         return []
     return list(db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted))))

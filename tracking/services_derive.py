@@ -104,26 +104,11 @@ def _write(items: list[_Item]) -> None:
         for item in items:
             if item.seq in voided:
                 item.progress = None
-    own = {item.id: item for item in items}
-    # A statement that targets another (StatementRef) is also found by the filters its target matches.
-    wanted = {item.target for item in items if item.target and item.target not in own}
-    inherited: dict[str, set[int]] = {}
-    if wanted:
-        for target_id, key in db.session.execute(
-                select(Statement.id, StatementKey.key).join(StatementKey, StatementKey.seq == Statement.seq)
-                .where(Statement.id.in_(wanted))):
-            inherited.setdefault(target_id, set()).add(key)
-    key_rows = []
-    for item in items:
-        keys = item.keys
-        if item.target:
-            keys = keys | inherited.get(item.target, set()) | (own[item.target].keys if item.target in own else set())
-        if item.pair:  # how its progress row finds it
-            keys = keys | {pair_key(*item.pair)}
-        key_rows.extend((item.seq, key, item.stored_us) for key in keys)
+    full = _full_keys(items)
+    key_rows = [(item.seq, key, item.stored_us) for item in items for key in full[item.id]]
     # Skip existing: a referrer derived in another chunk may already have been given its target's keys.
     insert_many("xapi_statement_key", KEY_COLUMNS, key_rows, skip_existing=True, pg_types=KEY_TYPES)
-    _inherit_to_earlier_referrers(own)
+    _inherit_to_earlier_referrers(full, new={item.seq for item in items})
     _merge_activities(items)
     fresh: dict[tuple[str, str], list[Logged]] = defaultdict(list)
     for item in items:
@@ -207,18 +192,51 @@ def _load(seqs: list[int]) -> list[tuple[int, dict, bool]]:
     return [(seq, orjson.loads(body), voided) for seq, body, voided in rows]
 
 
-def _inherit_to_earlier_referrers(own: dict[str, _Item]) -> None:
-    new = {item.seq for item in own.values()}  # filtered here: a NOT IN list makes PostgreSQL scan, not seek
-    referrers = [r for r in db.session.execute(
-        select(Statement.seq, Statement.stored, Statement.target_id).where(Statement.target_id.in_(own)))
-        if r.seq not in new]
-    if not referrers:
-        return
-    have = {(seq, key) for seq, key in db.session.execute(
-        select(StatementKey.seq, StatementKey.key).where(StatementKey.seq.in_([r.seq for r in referrers])))}
-    insert_many("xapi_statement_key", KEY_COLUMNS,
-                [(r.seq, key, micros(r.stored)) for r in referrers for key in own[r.target_id].keys
-                 if (r.seq, key) not in have], skip_existing=True, pg_types=KEY_TYPES)
+def _full_keys(items: list[_Item]) -> dict[str, set[int]]:
+    """Each statement's keys in the index: its own, its progress pair's, and (xAPI-Communication 2.1.3: "This rule
+    applies recursively") every key of the statement its StatementRef targets, which inherits from its own target."""
+    own = {item.id: item for item in items}
+    wanted = {item.target for item in items if item.target and item.target not in own}
+    inherited: dict[str, set[int]] = {}
+    if wanted:  # targets derived before: their keys in the index already hold what they inherit
+        for target_id, key in db.session.execute(
+                select(Statement.id, StatementKey.key).join(StatementKey, StatementKey.seq == Statement.seq)
+                .where(Statement.id.in_(wanted))):
+            inherited.setdefault(target_id, set()).add(key)
+    full: dict[str, set[int]] = {}
+    for item in items:
+        chain, seen = [item], {item.id}  # follow references within the chunk to known keys, then come back
+        while chain[-1].target in own and chain[-1].target not in full and chain[-1].target not in seen:
+            chain.append(own[chain[-1].target])
+            seen.add(chain[-1].id)
+        for link in reversed(chain):
+            keys = link.keys | ({pair_key(*link.pair)} if link.pair else set())  # the pair: how progress finds it
+            if link.target:  # a cycle of references ends where it began
+                keys = keys | full.get(link.target, inherited.get(link.target, set()))
+            full[link.id] = keys
+    return full
+
+
+def _inherit_to_earlier_referrers(given: dict[str, set[int]], new: set[int]) -> None:
+    """Statements derived before that target these (and, recursively, those that target them) gain their keys."""
+    while given:
+        referrers = [r for r in db.session.execute(
+            select(Statement.seq, Statement.id, Statement.stored, Statement.target_id)
+            .where(Statement.target_id.in_(given)))
+            if r.seq not in new]  # filtered here: a NOT IN list makes PostgreSQL scan, not seek
+        if not referrers:
+            return
+        have = {(seq, key) for seq, key in db.session.execute(
+            select(StatementKey.seq, StatementKey.key).where(StatementKey.seq.in_([r.seq for r in referrers])))}
+        added: dict[str, set[int]] = defaultdict(set)
+        rows = []
+        for r in referrers:
+            for key in given[r.target_id]:
+                if (r.seq, key) not in have:
+                    rows.append((r.seq, key, micros(r.stored)))
+                    added[r.id].add(key)
+        insert_many("xapi_statement_key", KEY_COLUMNS, rows, skip_existing=True, pg_types=KEY_TYPES)
+        given, new = added, set()  # keys that nothing new gained end the walk (and any cycle)
 
 
 def _merge_activities(items: list[_Item]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,14 +66,16 @@ def parse_format(params: dict[str, str]) -> str:
     return value
 
 
-def parse_agent(raw: str, name: str = "agent") -> str:
-    """The identifier of the Agent (or identified Group) in a JSON parameter."""
+def parse_agent(raw: str, name: str = "agent", *, agent_only: bool = False) -> str:
+    """The identifier of the Agent (or identified Group, unless ``agent_only``) in a JSON parameter."""
     try:
         value = json.loads(raw)
     except ValueError:
         raise InvalidStatement(f"{name}: not valid JSON; send an Agent object like "
                                '{"mbox": "mailto:name@example.com"}.') from None
     actor(value, name)
+    if agent_only and value.get("objectType") == "Group":
+        raise InvalidStatement(f"{name}: this resource takes an Agent, not a Group.")
     key = ifi(value)
     if key is None:
         raise InvalidStatement(f"{name}: an anonymous Group cannot be used here; send an Agent.")
@@ -97,7 +100,7 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
         if name in params:
             setattr(query, name, timestamp(params[name], name))
     if "limit" in params:
-        if not params["limit"].isdigit():
+        if not re.fullmatch(r"[0-9]+", params["limit"]):
             raise InvalidStatement(f"limit: {params['limit']!r} must be a whole number (0 for the most allowed).")
         query.limit = min(int(params["limit"]) or MAX_LIMIT, MAX_LIMIT)
     query.format = parse_format(params)

@@ -19,7 +19,17 @@ _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _MAILTO = re.compile(r"^mailto:[^@\s:/]+@[^@\s/]+\.[^@\s/]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+# RFC 5646 section 2.1: the sequence of subtags and their lengths (a well-formed tag; the registry is not consulted).
+_LANGTAG = (r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+            r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?")
+_GRANDFATHERED = ("en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao|"
+                  "i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de|art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|"
+                  "zh-min|zh-min-nan|zh-xiang")
+_LANG = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z0-9]{{1,8}})+|{_GRANDFATHERED})$", re.IGNORECASE)
+# ISO 8601 extended format (as RFC 3339 writes it): a calendar date, T, hours and minutes, optional seconds and
+# fraction, optional zone. The offset -00:00 ("unknown local offset" in RFC 3339) is not ISO 8601: refused.
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$",
+                        re.IGNORECASE)
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"^P(?:{_NUM}W|(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)$"
@@ -86,15 +96,15 @@ def _bool(value: Any, path: str) -> bool:
 
 def timestamp(value: Any, path: str) -> datetime:
     """Parse an ISO 8601 timestamp; one without a time zone is taken as UTC."""
-    if not isinstance(value, str) or "T" not in value.upper():
+    match = _TIMESTAMP.match(value) if isinstance(value, str) else None
+    if match is None:
         _fail(path, f"{value!r} is not an ISO 8601 timestamp like 2026-03-31T09:30:00.000Z")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    if text.endswith("-00:00"):
-        _fail(path, "the offset -00:00 is not allowed (RFC 3339); use Z or +00:00")
+    zone = (match.group(1) or "").upper()
+    if zone.startswith("-") and not zone.strip("-:0"):
+        _fail(path, f"the offset {zone} is not allowed (ISO 8601 writes a zero offset as Z or +00:00)")
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value.upper().replace(",", ".").removesuffix("Z") + ("+00:00" if zone == "Z"
+                                                                                           else ""))
     except ValueError:
         _fail(path, f"{value!r} is not an ISO 8601 timestamp like 2026-03-31T09:30:00.000Z")
     return (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed).astimezone(UTC)

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from tracking.validation import CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
+from tracking.validation import COMPONENT_LISTS, CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
 
 
 def dumps(value: Any) -> str:
@@ -130,13 +130,30 @@ def comparable(statement: dict, *, keep_timestamp: bool = True) -> dict:
             out["timestamp"] = timestamp(out["timestamp"], "timestamp").isoformat()
         else:
             out.pop("timestamp")
-    for holder in (out, out["object"] if out["object"].get("objectType") == "SubStatement" else {}):
+    normalise_context_activities(out)
+    sub = out["object"]
+    if sub.get("objectType") == "SubStatement" and "timestamp" in sub:
+        sub["timestamp"] = timestamp(sub["timestamp"], "timestamp").isoformat()
+    return _normal(out)
+
+
+def normalise_context_activities(statement: dict) -> None:
+    """Every contextActivities value as an array, in the statement and its SubStatement (xAPI-Data 2.4.6.2: the LRS
+    MUST return every value as an array, even if it arrived as a single Activity Object)."""
+    target = statement["object"]
+    for holder in (statement, target if target.get("objectType") == "SubStatement" else {}):
         context = holder.get("context", {})
         for kind, items in context.get("contextActivities", {}).items():
             context["contextActivities"][kind] = items if isinstance(items, list) else [items]
-        if "timestamp" in holder and holder is not out:
-            holder["timestamp"] = timestamp(holder["timestamp"], "timestamp").isoformat()
-    return _normal(out)
+
+
+def attachment_headers(statement: dict) -> list[tuple[str, dict]]:
+    """The Attachment objects of a statement and of its SubStatement, each with where it is."""
+    found = [(f"attachments[{n}]", header) for n, header in enumerate(statement.get("attachments", []))]
+    target = statement["object"]
+    if target.get("objectType") == "SubStatement":
+        found += [(f"object.attachments[{n}]", header) for n, header in enumerate(target.get("attachments", []))]
+    return found
 
 
 def same_statement(received: dict, stored: dict) -> bool:
@@ -179,8 +196,8 @@ def _map_parts(statement: dict, agent_fn, activity_fn, verb_fn) -> dict:
         for key in ("instructor", "team"):
             if key in context:
                 context[key] = agent_fn(context[key])
-        if "contextActivities" in context:
-            context["contextActivities"] = {k: [activity_fn(a) for a in v]
+        if "contextActivities" in context:  # statements stored before 2026-12-02 may hold a single object here
+            context["contextActivities"] = {k: [activity_fn(a) for a in (v if isinstance(v, list) else [v])]
                                             for k, v in context["contextActivities"].items()}
         out["context"] = context
     return out
@@ -218,6 +235,9 @@ def canonical_format(statement: dict, definitions: dict[str, dict], accept: list
             for key in ("name", "description"):
                 if key in definition:
                     definition[key] = pick_language(definition[key], accept)
+            for key in COMPONENT_LISTS & definition.keys():  # interaction components: one language each too
+                definition[key] = [{**c, "description": pick_language(c["description"], accept)}
+                                   if "description" in c else c for c in definition[key]]
             out["definition"] = definition
         return out
 

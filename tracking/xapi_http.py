@@ -46,6 +46,8 @@ def before_request() -> None:
 
 
 def after_request(response: Response) -> Response:
+    if not request.path.startswith("/xapi/"):
+        return response
     response.headers["X-Experience-API-Version"] = VERSION
     if request.path.startswith("/xapi/statements") and CONSISTENT_THROUGH not in response.headers:
         # Every response to a Statements request carries it (xAPI-Communication 2.1.3).
@@ -158,7 +160,7 @@ def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, Attachm
         actual = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}.get(len(sha2))
         if actual is None or actual(content).hexdigest() != sha2:
             raise InvalidStatement(f"The attachment part's data does not hash to its X-Experience-API-Hash {sha2}.")
-        parts[sha2] = AttachmentPart(headers.get("content-type", "application/octet-stream"), content)
+        parts[sha2] = AttachmentPart(headers.get("content-type", ""), content)  # compared with its contentType
     return statements, parts
 
 

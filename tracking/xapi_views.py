@@ -9,6 +9,7 @@ import json
 from functools import wraps
 
 from flask import Blueprint, Response, g, request, url_for
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
 
 from lms.extensions import db
@@ -37,7 +38,7 @@ from tracking.xapi_http import (
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
 bp.before_request(before_request)
-bp.after_request(after_request)
+bp.after_app_request(after_request)  # app-wide: a 404 or 405 under /xapi/ is answered before any blueprint hook
 
 
 @bp.record_once
@@ -62,9 +63,17 @@ def xapi(view):
     return wrapper
 
 
-@bp.route("/about")
+def _get_params() -> dict[str, str]:
+    """The parameters of a resource that only answers GET: direct, or POST with ``?method=GET`` (1.3)."""
+    if request.method == "POST" and "method" not in request.args:
+        raise MethodNotAllowed(["GET", "HEAD"], description="This resource answers GET only (or POST ?method=GET).")
+    return read_request(("GET",)).params
+
+
+@bp.route("/about", methods=["GET", "POST"])
 @public
 def about() -> Response:
+    queries.check_parameters(_get_params(), ())
     return json_response(json.dumps({"version": [VERSION], "extensions": {}}))
 
 
@@ -186,7 +195,7 @@ def _scope(kind: str, params: dict[str, str], id_name: str) -> tuple[documents.S
     if "agent" in allowed:
         if "agent" not in params:
             raise InvalidStatement("The agent parameter is required.")
-        agent = queries.parse_agent(params["agent"])
+        agent = queries.parse_agent(params["agent"], agent_only=True)  # an Agent Object, not a Group (2.3, 2.6)
     registration = uuid_string(params["registration"], "registration") if "registration" in params else ""
     return documents.Scope(kind, activity_id, agent, registration), params.get(id_name)
 
@@ -199,8 +208,8 @@ def _documents(kind: str, id_name: str) -> Response:
     if method != "GET" and "since" in xreq.params:
         raise InvalidStatement("since is only for listing documents (GET without an id).")
     if method == "GET":
+        since = timestamp(xreq.params["since"], "since") if "since" in xreq.params else None
         if doc_id is None:
-            since = timestamp(xreq.params["since"], "since") if "since" in xreq.params else None
             ids, latest = documents.list_documents(scope, since)
             response = json_response(json.dumps(ids))
             if latest is not None:
@@ -251,11 +260,11 @@ _document_views("/agents/profile", "agent_profile", "agent_profile", "profileId"
 
 
 # --- Activities and Agents ---------------------------------------------------------------------------------
-@bp.route("/activities", methods=["GET"])
+@bp.route("/activities", methods=["GET", "POST"])
 @requires_lrs_scope("read")
 @xapi
 def activity() -> Response:
-    params = request.args.to_dict()
+    params = _get_params()
     queries.check_parameters(params, ("activityId",))
     if "activityId" not in params:
         raise InvalidStatement("The activityId parameter is required.")
@@ -268,18 +277,16 @@ def activity() -> Response:
     return json_response(json.dumps(out))
 
 
-@bp.route("/agents", methods=["GET"])
+@bp.route("/agents", methods=["GET", "POST"])
 @requires_lrs_scope("read")
 @xapi
 def person() -> Response:
-    params = request.args.to_dict()
+    params = _get_params()
     queries.check_parameters(params, ("agent",))
     if "agent" not in params:
         raise InvalidStatement("The agent parameter is required.")
-    queries.parse_agent(params["agent"])
+    queries.parse_agent(params["agent"], agent_only=True)
     agent = json.loads(params["agent"])
-    if agent.get("objectType") == "Group":
-        raise InvalidStatement("agent: the Agents resource takes an Agent, not a Group.")
     out: dict = {"objectType": "Person"}
     for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
         if key in agent:
