@@ -107,7 +107,9 @@ def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart])
                 if len(part.content) != header["length"]:
                     raise InvalidStatement(f"{where}: length {header['length']} differs from the part's "
                                            f"{len(part.content)} octets.")
-                if part.content_type and _media_type(part.content_type) != _media_type(header["contentType"]):
+                if not part.content_type:  # kept with the type its statement gives it (and forwarded so)
+                    parts[sha2] = part = AttachmentPart(header["contentType"], part.content)
+                if _media_type(part.content_type) != _media_type(header["contentType"]):
                     raise InvalidStatement(f"{where}: contentType {header['contentType']!r} differs from the part's "
                                            f"Content-Type {part.content_type!r}.")
             elif "fileUrl" not in header:
@@ -222,8 +224,7 @@ def _store_attachments(parts: dict[str, AttachmentPart]) -> None:
         return
     known = set(db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_(parts))))
     insert_many("xapi_attachment", ("sha2", "content_type", "length", "content"),
-                [(sha2, part.content_type or "application/octet-stream", len(part.content), part.content)
-                 for sha2, part in parts.items()
+                [(sha2, part.content_type, len(part.content), part.content) for sha2, part in parts.items()
                  if sha2 not in known], skip_existing=True)
 
 
@@ -242,6 +243,17 @@ def attachments_for(bodies: list[dict]) -> list[Attachment]:
     if not wanted:
         return []
     return list(db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted))))
+
+
+def multipart_mixed(json_text: str, attachments: list[Attachment], boundary: str) -> bytes:
+    """A multipart/mixed body: the statements as JSON, then each attachment's data (xAPI-Communication 1.5.2)."""
+    out = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(), json_text.encode()]
+    for item in attachments:
+        out.append(f"\r\n--{boundary}\r\nContent-Type: {item.content_type}\r\nContent-Transfer-Encoding: binary"
+                   f"\r\nX-Experience-API-Hash: {item.sha2}\r\n\r\n".encode())
+        out.append(item.content)
+    out.append(f"\r\n--{boundary}--".encode())
+    return b"".join(out)
 
 
 def activity_definitions_for(activity_ids: set[str]) -> dict[str, dict]:

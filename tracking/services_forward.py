@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from lms.extensions import db
 from lms.types import utcnow
 from tracking.models import ForwardCounter, OutboxEntry, Statement
-from tracking.services import attachments_for
+from tracking.services import attachments_for, multipart_mixed
 from tracking.xapi_data import same_statement
 
 BACKOFF_BASE = 2.0  # seconds, doubled per attempt
@@ -102,17 +102,12 @@ def _payload(bodies: list | dict) -> dict:
     """Request arguments: JSON, or multipart/mixed carrying the attachments' data (the spec forbids pushing
     statements without the attachment data received)."""
     statements = bodies if isinstance(bodies, list) else [bodies]
-    attachments = attachments_for([b for b in statements if b.get("attachments")])
+    attachments = attachments_for(statements)  # a SubStatement's attachments included
     if not attachments:
         return {"json": bodies}
     boundary = "rapport-" + secrets.token_hex(12)
-    out = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(), json.dumps(bodies).encode()]
-    for item in attachments:
-        out.append(f"\r\n--{boundary}\r\nContent-Type: {item.content_type}\r\nContent-Transfer-Encoding: binary"
-                   f"\r\nX-Experience-API-Hash: {item.sha2}\r\n\r\n".encode())
-        out.append(item.content)
-    out.append(f"\r\n--{boundary}--".encode())
-    return {"content": b"".join(out), "headers": {"Content-Type": f'multipart/mixed; boundary="{boundary}"'}}
+    return {"content": multipart_mixed(json.dumps(bodies), attachments, boundary),
+            "headers": {"Content-Type": f'multipart/mixed; boundary="{boundary}"'}}
 
 
 def _deliver(http: httpx.Client, token: str, items: list[tuple[OutboxEntry, dict]], report: ForwardReport) -> None:

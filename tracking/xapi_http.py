@@ -11,7 +11,7 @@ from flask import Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.extensions import csrf, db
-from tracking.services import AttachmentPart, iso
+from tracking.services import AttachmentPart, iso, multipart_mixed
 from tracking.validation import InvalidStatement
 
 VERSION = "1.0.3"
@@ -167,13 +167,8 @@ def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, Attachm
 def multipart_response(json_body: str, attachments: list) -> Response:
     """Statements and their attachments' data as multipart/mixed (GET with attachments=true)."""
     boundary = "xapi-" + hashlib.sha1(json_body.encode()).hexdigest()  # noqa: S324 - a boundary, not security
-    out = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(), json_body.encode()]
-    for item in attachments:
-        out.append(f"\r\n--{boundary}\r\nContent-Type: {item.content_type}\r\nContent-Transfer-Encoding: binary\r\n"
-                   f"X-Experience-API-Hash: {item.sha2}\r\n\r\n".encode())
-        out.append(item.content)
-    out.append(f"\r\n--{boundary}--".encode())
-    return Response(b"".join(out), content_type=f'multipart/mixed; boundary="{boundary}"')
+    return Response(multipart_mixed(json_body, attachments, boundary),
+                    content_type=f'multipart/mixed; boundary="{boundary}"')
 
 
 def json_response(text: str, status: int = 200) -> Response:

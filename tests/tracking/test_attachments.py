@@ -20,7 +20,7 @@ def _multipart(statements, parts, *, transfer_encoding=True, hashes=None) -> byt
     out = [f"--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n{json.dumps(statements)}".encode()]
     for index, (content_type, data) in enumerate(parts):
         sha2 = (hashes or {}).get(index, hashlib.sha256(data).hexdigest())
-        head = f"\r\n--{BOUNDARY}\r\nContent-Type: {content_type}\r\n"
+        head = f"\r\n--{BOUNDARY}\r\n" + (f"Content-Type: {content_type}\r\n" if content_type else "")
         if transfer_encoding:
             head += "Content-Transfer-Encoding: binary\r\n"
         out.append(f"{head}X-Experience-API-Hash: {sha2}\r\n\r\n".encode() + data)
@@ -44,6 +44,14 @@ def test_attachment_data_is_stored_and_returned_as_multipart(lrs):
     assert data in full.data and f"X-Experience-API-Hash: {hashlib.sha256(data).hexdigest()}".encode() in full.data
     listed = lrs.get("statements", attachments="true")
     assert data in listed.data
+
+
+def test_a_part_without_content_type_is_returned_with_its_attachments_type(lrs):
+    data = b"%PDF-1.7 certificate"
+    sent = statement(attachments=[_header(data, content_type="application/pdf")])
+    assert _post(lrs, _multipart(sent, [(None, data)])).status_code == 200
+    full = lrs.get("statements", statementId=sent["id"], attachments="true")
+    assert b"Content-Type: application/pdf\r\nContent-Transfer-Encoding: binary" in full.data
 
 
 def test_attachment_with_only_a_file_url_needs_no_part(lrs):

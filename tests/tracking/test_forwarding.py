@@ -1,7 +1,6 @@
 """Forwarding every statement to an external LRS over real HTTP (another Rapport LRS behind a failing proxy)."""
 from __future__ import annotations
 
-import json
 import threading
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from lms.types import utcnow
 from tests.conftest import _make_app, login, post_form
 from tests.tracking.conftest import Xapi, make_client, statement
 from tests.tracking.peer import FaultyProxy, port_of, serve
+from tests.tracking.test_attachments import BOUNDARY, _header, _multipart
 from tracking import services_forward as forwarding
 from tracking.models import OutboxEntry
 
@@ -153,18 +153,16 @@ def test_a_conflicting_statement_there_is_dead_lettered_and_an_identical_one_cou
     assert "different statement" in dead.last_error
 
 
-def test_attachment_data_is_forwarded_with_the_statement(local, external_lrs):
-    import hashlib
-
+@pytest.mark.parametrize("where", ["statement", "substatement"])
+def test_attachment_data_is_forwarded_with_the_statement(local, external_lrs, where):
     data = b"certificate of completion"
-    header = {"usageType": "http://example.com/attachment-usage/certificate", "display": {"en-US": "certificate"},
-              "contentType": "text/plain", "length": len(data), "sha2": hashlib.sha256(data).hexdigest()}
-    sent = statement(attachments=[header])
-    boundary = "boundary-for-test"
-    body = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(sent)}\r\n--{boundary}\r\n"
-            f"Content-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: "
-            f"{header['sha2']}\r\n\r\n").encode() + data + f"\r\n--{boundary}--".encode()
-    response = local.request("POST", "statements", data=body, content_type=f"multipart/mixed; boundary={boundary}")
+    sent = statement(attachments=[_header(data)])
+    if where == "substatement":
+        sub = {"objectType": "SubStatement", "actor": sent["actor"], "verb": sent["verb"], "object": sent["object"],
+               "attachments": sent.pop("attachments")}
+        sent["object"] = sub
+    response = local.request("POST", "statements", data=_multipart(sent, [("text/plain", data)]),
+                             content_type=f'multipart/mixed; boundary="{BOUNDARY}"')
     assert response.status_code == 200
     assert forwarding.forward_due().delivered == 1
     there = httpx.get(external_lrs["url"] + "/xapi/statements",
