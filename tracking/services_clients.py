@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from lms.audit.services import record as audit
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.types import utcnow
@@ -46,8 +47,9 @@ def _digest(salt: str, secret: str) -> str:
     return hmac.new(bytes.fromhex(salt), secret.encode(), hashlib.sha256).hexdigest()
 
 
-def create_client(name: str, scopes: list[str] | tuple[str, ...]) -> NewClient:
-    """Create a client with a random key and 32-byte secret; the caller shows the secret once and commits."""
+def create_client(name: str, scopes: list[str] | tuple[str, ...], *, actor_id: int | None = None) -> NewClient:
+    """Create a client with a random key and 32-byte secret; the caller shows the secret once and commits.
+    ``actor_id``: the admin doing it, for the audit log (None: the command line)."""
     name = name.strip()
     if not name or len(name) > 120:
         raise DomainError("Give the client a name of 1 to 120 characters.", field="name")
@@ -60,6 +62,7 @@ def create_client(name: str, scopes: list[str] | tuple[str, ...]) -> NewClient:
                        scope_list=" ".join(sorted(set(scopes))))
     db.session.add(client)
     db.session.flush()
+    audit(actor_id, "lrs_client.create", client.key, name=client.name, scopes=sorted(set(scopes)))
     return NewClient(client, secret)
 
 
@@ -67,13 +70,14 @@ def list_clients() -> list[LrsClient]:
     return list(db.session.scalars(select(LrsClient).order_by(LrsClient.revoked_at.is_not(None), LrsClient.name)))
 
 
-def revoke_client(key: str) -> LrsClient:
+def revoke_client(key: str, *, actor_id: int | None = None) -> LrsClient:
     """Revoke a client: its credentials are refused from the next request on."""
     client = db.session.scalar(select(LrsClient).where(LrsClient.key == key))
     if client is None:
         raise NotFound(f"No LRS client has the key {key}.")
     if client.revoked_at is None:
         client.revoked_at = utcnow()
+        audit(actor_id, "lrs_client.revoke", client.key, name=client.name)
     return client
 
 

@@ -20,6 +20,7 @@ import httpx
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from lms.audit.services import record as audit
 from lms.extensions import db
 from lms.types import utcnow
 from tracking.models import ForwardCounter, OutboxEntry, Statement
@@ -262,10 +263,13 @@ def dead_letters(limit: int = 200) -> list[tuple[OutboxEntry, str]]:
         .where(OutboxEntry.status == "dead").order_by(OutboxEntry.id.desc()).limit(limit))]
 
 
-def retry_dead(entry_id: int | None = None) -> int:
-    """Queue dead-lettered rows again (one, or all); return how many."""
+def retry_dead(entry_id: int | None = None, *, actor_id: int | None = None) -> int:
+    """Queue dead-lettered rows again (one, or all); return how many. ``actor_id``: the admin, for the audit log."""
     stmt = update(OutboxEntry).where(OutboxEntry.status == "dead")
     if entry_id is not None:
         stmt = stmt.where(OutboxEntry.id == entry_id)
-    return db.session.execute(stmt.values(status="queued", due_at=utcnow(), attempts=0, claim_token=None),
-                              execution_options={"synchronize_session": False}).rowcount
+    count = db.session.execute(stmt.values(status="queued", due_at=utcnow(), attempts=0, claim_token=None),
+                               execution_options={"synchronize_session": False}).rowcount
+    if count:
+        audit(actor_id, "outbox.retry", "all" if entry_id is None else str(entry_id), statements=count)
+    return count

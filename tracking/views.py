@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -42,7 +43,7 @@ def client_list() -> str:
     form = LrsClientForm()
     created = None
     if form.validate_on_submit():
-        created = clients.create_client(form.name.data, form.scopes.data or [])
+        created = clients.create_client(form.name.data, form.scopes.data or [], actor_id=current_user.id)
         db.session.commit()
         form = LrsClientForm(formdata=None)
     return render_template("tracking/clients.html", form=form, created=created, clients=clients.list_clients(),
@@ -57,7 +58,7 @@ def client_revoke(client_id: int):
     row = db.session.get(LrsClient, client_id)
     if row is None:
         abort(404)
-    clients.revoke_client(row.key)
+    clients.revoke_client(row.key, actor_id=current_user.id)
     db.session.commit()
     flash(f"LRS client {row.name} is revoked: its credentials are refused from now on.", "success")
     return redirect(url_for("tracking.client_list"))
@@ -75,7 +76,7 @@ def dead_letters() -> str:
 def retry(entry_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = forwarding.retry_dead(entry_id)
+    count = forwarding.retry_dead(entry_id, actor_id=current_user.id)
     db.session.commit()
     flash("Queued again for forwarding." if count else "That statement is no longer dead-lettered.",
           "success" if count else "info")
@@ -87,7 +88,7 @@ def retry(entry_id: int):
 def retry_all():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = forwarding.retry_dead()
+    count = forwarding.retry_dead(actor_id=current_user.id)
     db.session.commit()
     flash(f"{count} statement(s) queued again for forwarding.", "success")
     return redirect(url_for("tracking.dead_letters"))

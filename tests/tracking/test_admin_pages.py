@@ -24,6 +24,9 @@ def test_admin_creates_a_client_sees_the_secret_once_and_can_revoke_it(client, f
     assert response.status_code == 302
     assert "is revoked" in client.get("/tracking/clients").get_data(as_text=True)
     assert crm.post_statements(statement()).status_code == 401
+    audit = client.get("/admin/audit").get_data(as_text=True)  # who issued and who revoked the credentials
+    assert "lrs_client.create" in audit and "lrs_client.revoke" in audit and key in audit
+    assert secret not in audit
 
 
 def test_client_form_needs_a_name_and_a_scope(client, factory):

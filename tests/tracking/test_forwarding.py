@@ -129,13 +129,16 @@ def test_refused_statements_are_dead_lettered_with_the_reason_and_can_be_retried
     page = client.get("/tracking/outbox").get_data(as_text=True)
     assert sent[0]["id"] in page and "HTTP 400" in page
     proxy.set_mode("pass")
-    entry = _outbox()[0]
-    response = post_form(client, f"/tracking/outbox/{entry.id}/retry", {}, form_url="/tracking/outbox")
+    entry_id = _outbox()[0].id
+    response = post_form(client, f"/tracking/outbox/{entry_id}/retry", {}, form_url="/tracking/outbox")
     assert response.status_code == 302
     assert forwarding.forward_due().delivered == 1
     post_form(client, "/tracking/outbox/retry-all", {}, form_url="/tracking/outbox")
     assert forwarding.forward_due().delivered == 1
     assert all(_external_has(external_lrs, s["id"]) for s in sent) and _outbox() == []
+    audit = client.get("/admin/audit?action=outbox.retry").get_data(as_text=True)  # one retried, then all
+    assert f"<code>outbox.retry</code></td><td>{entry_id}</td>" in audit
+    assert "<code>outbox.retry</code></td><td>all</td>" in audit
 
 
 def test_a_conflicting_statement_there_is_dead_lettered_and_an_identical_one_counts_as_delivered(
