@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.admin.forms import MultiCheckboxField, choices
 
@@ -21,3 +21,17 @@ class ConfirmForm(FlaskForm):
     """A button that only posts (revoke, retry): the CSRF token is all it carries."""
 
     submit = SubmitField("Confirm")
+
+
+class RecordsFilterForm(FlaskForm):
+    """Filters of the learning records page (a GET form: nothing changes, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField("Person", validators=[Optional(), Length(max=254)],
+                         description="Email or employee id (any email for people outside Rapport).")
+    verb = StringField("Verb", validators=[Optional(), Length(max=2048)],
+                       description="An ADL verb such as completed, or a verb IRI.")
+    activity = StringField("Activity", validators=[Optional(), Length(max=2048)],
+                           description="An activity IRI; a course or module also finds what is inside it.")

@@ -24,12 +24,12 @@ from tracking.services_clients import SYSTEM
 from tracking.statements import Learner, Place, Site
 
 
-def _site() -> Site:
+def site() -> Site:
     config = current_app.config
     return Site(config["LMS_BASE_URL"], config.get("LMS_XAPI_ACTOR", "account"))
 
 
-def _learner(person: Person) -> Learner:
+def learner(person: Person) -> Learner:
     return Learner(person.id, person.name, person.email, person.employee_id)
 
 
@@ -86,26 +86,26 @@ def _find_place(enrolment: Enrolment, item_key: str | None) -> tuple[Place, dict
 @receiver(signals.lesson_viewed, "tracking")
 def record_lesson_viewed(sender, person: Person, lesson: dict, enrolment: Enrolment, **kwargs) -> None:
     place, _ = _place(enrolment, lesson["key"])
-    _store(statements.lesson_experienced(_site(), _learner(person), place, lesson["key"], lesson["title"], utcnow()))
+    _store(statements.lesson_experienced(site(), learner(person), place, lesson["key"], lesson["title"], utcnow()))
 
 
 @receiver(signals.lesson_completed, "tracking")
 def record_lesson_completed(sender, person: Person, lesson: dict, enrolment: Enrolment, **kwargs) -> None:
     place, _ = _place(enrolment, lesson["key"])
-    _store(statements.lesson_completed(_site(), _learner(person), place, lesson["key"], lesson["title"], utcnow()))
+    _store(statements.lesson_completed(site(), learner(person), place, lesson["key"], lesson["title"], utcnow()))
 
 
 @receiver(signals.quiz_answered, "tracking")
 def record_answer(sender, person: Person, attempt: QuizAttempt, question: dict, response: list[int],
                   correct: bool, **kwargs) -> None:
     place, quiz = _place(attempt.enrolment, attempt.quiz_key)
-    _store(statements.question_answered(_site(), _learner(person), place, attempt.quiz_key, quiz["title"], question,
+    _store(statements.question_answered(site(), learner(person), place, attempt.quiz_key, quiz["title"], question,
                                         response, correct, utcnow()))
 
 
 def _record_outcome(person: Person, attempt: QuizAttempt) -> None:
     place, quiz = _place(attempt.enrolment, attempt.quiz_key)
-    _store(statements.quiz_finished(_site(), _learner(person), place, attempt.quiz_key, quiz["title"],
+    _store(statements.quiz_finished(site(), learner(person), place, attempt.quiz_key, quiz["title"],
                                     passed=bool(attempt.passed), score=attempt.score, max_score=attempt.max_score,
                                     started_at=attempt.started_at, submitted_at=attempt.submitted_at))
 
@@ -123,11 +123,11 @@ def record_quiz_failed(sender, person: Person, attempt: QuizAttempt, **kwargs) -
 @receiver(signals.course_completed, "tracking")
 def record_course_completed(sender, person: Person, enrolment: Enrolment, **kwargs) -> None:
     place, _ = _place(enrolment)
-    _store(statements.course_completed(_site(), _learner(person), place, enrolment.completed_at or utcnow(),
+    _store(statements.course_completed(site(), learner(person), place, enrolment.completed_at or utcnow(),
                                        enrolment.started_at))
 
 
 @receiver(signals.path_completed, "tracking")
 def record_path_completed(sender, person: Person, assignment: PathAssignment, **kwargs) -> None:
-    _store(statements.path_completed(_site(), _learner(person), assignment.path.slug, assignment.path.title,
+    _store(statements.path_completed(site(), learner(person), assignment.path.slug, assignment.path.title,
                                      assignment.completed_at or utcnow()))

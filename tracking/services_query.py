@@ -41,6 +41,7 @@ class StatementQuery:
     ascending: bool = False
     cursor: tuple[datetime, int] | None = None
     ceiling: datetime | None = None
+    include_voided: bool = False  # the admin's records page; the LRS never returns voided statements in a list
 
 
 def _boolean(params: dict[str, str], name: str) -> bool:
@@ -111,7 +112,7 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
     return query
 
 
-_PAGE_COLUMNS = (Statement.seq, Statement.stored, Statement.body, Statement.has_attachments)
+_PAGE_COLUMNS = (Statement.seq, Statement.stored, Statement.body, Statement.has_attachments, Statement.voided)
 
 
 def run_query(query: StatementQuery) -> tuple[list, str | None]:
@@ -127,7 +128,8 @@ def run_query(query: StatementQuery) -> tuple[list, str | None]:
     else:
         order_stored, order_seq = Statement.stored, Statement.seq
         stmt = select(*_PAGE_COLUMNS)
-    stmt = stmt.where(Statement.voided.is_(False))
+    if not query.include_voided:
+        stmt = stmt.where(Statement.voided.is_(False))
     if query.since is not None:
         stmt = stmt.where(order_stored > convert(query.since))
     if query.until is not None:

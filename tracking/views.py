@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, requires
 from tracking import services_clients as clients
 from tracking import services_derive as derived
 from tracking import services_forward as forwarding
-from tracking.forms import ConfirmForm, LrsClientForm
+from tracking import services_records as records_service
+from tracking.forms import ConfirmForm, LrsClientForm, RecordsFilterForm
 from tracking.models import LrsClient, Statement
 
 bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="templates")
@@ -21,10 +23,23 @@ bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="te
 @bp.route("/")
 @requires(Permission.ADMIN)
 def records() -> str:
-    recent = db.session.scalars(select(Statement).order_by(Statement.stored.desc(), Statement.seq.desc()).limit(50))
-    rows = [(row, json.loads(row.body)) for row in recent]
-    return render_template("tracking/records.html", rows=rows, status=forwarding.forward_status(),
-                           pending=derived.pending_count(), through=derived.consistent_through())
+    form = RecordsFilterForm(request.args)
+    rows, older, problem = [], None, None
+    if form.validate():
+        criteria = records_service.RecordsFilter(form.person.data or "", form.verb.data or "", form.activity.data or "")
+        try:
+            found, older = records_service.records_page(criteria, request.args.get("older"))
+            rows = [(row, json.loads(row.body)) for row in found]
+        except DomainError as error:
+            if error.field:
+                form[error.field].errors = [error.message]
+            else:
+                problem = error.message
+    filtered = any(request.args.get(name) for name in ("person", "verb", "activity"))
+    return render_template("tracking/records.html", form=form, rows=rows, older=older, filtered=filtered,
+                           problem=problem,
+                           status=forwarding.forward_status(), pending=derived.pending_count(),
+                           through=derived.consistent_through())
 
 
 @bp.route("/statements/<statement_id>")

@@ -1,0 +1,66 @@
+"""The admin's view of the statement log: newest first, filtered by person, verb and activity, page by page.
+
+It runs on the same key index as the LRS's own queries (:mod:`tracking.services_query`), so a filter over millions
+of statements costs a walk of about one page of index entries; voided statements are shown too (marked).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.people.models import Person
+from tracking import services_derive as derived
+from tracking import services_query as queries
+from tracking.receivers import learner, site
+from tracking.statements import ADL_VERB, agent
+from tracking.validation import InvalidStatement
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class RecordsFilter:
+    person: str = ""  # email or employee id of a person, or any email
+    verb: str = ""  # an ADL verb's name ("completed") or a verb IRI
+    activity: str = ""  # an activity IRI: its statements and those of activities inside it
+
+
+def person_agent(text: str) -> dict:
+    """The Agent Rapport records for the person with this email or employee id; any other email as an mbox."""
+    text = text.strip()
+    person = db.session.scalar(select(Person).where(or_(func.lower(Person.email) == text.lower(),
+                                                        Person.employee_id == text)))
+    if person is not None:
+        return json.loads(agent(site(), learner(person)).to_json())
+    if "@" in text:
+        return {"mbox": f"mailto:{text}"}
+    raise DomainError(f"Nobody has the email or employee id {text!r}.", field="person")
+
+
+def records_page(criteria: RecordsFilter, older: str | None = None) -> tuple[list, str | None]:
+    """One page of statements matching ``criteria`` and the token of the next (older) page, if any. ``older``
+    continues a page of the same filter; a token of another filter is refused (:class:`DomainError`)."""
+    params = {"limit": str(PAGE)}
+    if criteria.person:
+        params["agent"] = json.dumps(person_agent(criteria.person))
+    if criteria.verb:
+        verb = criteria.verb.strip()
+        params["verb"] = verb if ":" in verb else ADL_VERB + verb
+    if criteria.activity:
+        params.update(activity=criteria.activity.strip(), related_activities="true")
+    try:
+        query = queries.parse_query(params)
+        if older:
+            query = queries.decode_more(older)
+            if query.params != params:
+                raise DomainError("That page belongs to another filter; filter again.")
+    except InvalidStatement as error:  # a verb or activity that is not an IRI
+        field = "verb" if "verb" in error.message else "activity" if "activity" in error.message else None
+        raise DomainError(error.message.split(": ", 1)[-1], field=field) from None
+    query.include_voided = True
+    derived.catch_up()  # statements still pending get their keys first
+    return queries.run_query(query)
