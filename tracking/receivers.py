@@ -21,6 +21,7 @@ from lms.types import utcnow
 from tracking import statements
 from tracking.services import store_statements
 from tracking.services_clients import SYSTEM
+from tracking.services_progress import link_people
 from tracking.statements import Learner, Place, Site
 
 
@@ -81,6 +82,12 @@ def _find_place(enrolment: Enrolment, item_key: str | None) -> tuple[Place, dict
     place = Place(enrolment.registration, enrolment.course.slug, plan.content["title"], version.number,
                   module["slug"] if module else None, module["title"] if module else None, path_slug, path_title)
     return place, plan.by_key.get(item_key) if item_key else None
+
+
+@receiver(signals.people_joined, "tracking")
+def link_joiners_to_their_records(sender, person_ids: list[int], **kwargs) -> None:
+    """Statements stored about someone before they joined Rapport (from the CRM, say) count as theirs now."""
+    link_people()
 
 
 @receiver(signals.lesson_viewed, "tracking")

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import BigInteger, any_, bindparam, delete, select, text
+from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms.extensions import db
@@ -68,18 +68,38 @@ def merge(old: dict, new: dict) -> dict:
 
 
 def _person_ids(agent_keys: set[str]) -> dict[str, int]:
-    emails = {k.removeprefix("mbox|mailto:"): k for k in agent_keys if k.startswith("mbox|mailto:")}
-    home = "account|" + current_app.config["LMS_BASE_URL"].rstrip("/") + "|"
-    employee_ids = {k.removeprefix(home): k for k in agent_keys if k.startswith(home)}
+    """The people these actors are: an mbox with their email (in any case), or an account on the site (employee
+    id) or on its ``/people`` home (person id, for people without an employee id)."""
+    base = current_app.config["LMS_BASE_URL"].rstrip("/")
+    by_email: dict[str, list[str]] = defaultdict(list)
+    by_employee_id: dict[str, list[str]] = defaultdict(list)
+    by_person_id: dict[int, list[str]] = defaultdict(list)
+    for key in agent_keys:
+        if key.startswith("mbox|mailto:"):
+            by_email[key.removeprefix("mbox|mailto:").lower()].append(key)  # emails are kept in lower case
+        elif key.startswith(f"account|{base}|"):
+            by_employee_id[key.removeprefix(f"account|{base}|")].append(key)
+        elif key.startswith(f"account|{base}/people|") and key.rpartition("|")[2].isdecimal():
+            by_person_id[int(key.rpartition("|")[2])].append(key)
     found: dict[str, int] = {}
-    if emails:
-        for person_id, email in db.session.execute(select(Person.id, Person.email).where(Person.email.in_(emails))):
-            found[emails[email]] = person_id
-    if employee_ids:
-        for person_id, employee_id in db.session.execute(
-                select(Person.id, Person.employee_id).where(Person.employee_id.in_(employee_ids))):
-            found[employee_ids[employee_id]] = person_id
+    for column, wanted in ((Person.email, by_email), (Person.employee_id, by_employee_id), (Person.id, by_person_id)):
+        if wanted:
+            for person_id, value in db.session.execute(select(Person.id, column).where(column.in_(wanted))):
+                found.update(dict.fromkeys(wanted[value], person_id))
     return found
+
+
+def link_people() -> int:
+    """Progress of actors who were nobody Rapport knew (a CRM's statements about someone not imported yet) becomes
+    that of the person they are now; returns how many actors were linked."""
+    unlinked = set(db.session.scalars(select(Progress.agent_key).where(Progress.person_id.is_(None)).distinct()))
+    found = _person_ids(unlinked)
+    if found:
+        table = Progress.__table__  # a Core update, run once per actor (executemany)
+        db.session.execute(update(table).where(table.c.agent_key == bindparam("key"), table.c.person_id.is_(None))
+                           .values(person_id=bindparam("person")),
+                           [{"key": key, "person": person_id} for key, person_id in found.items()])
+    return len(found)
 
 
 _PROGRESS_COLUMNS = ("agent_key", "activity_id", "person_id", "status", "best_score", "attempts", "starts",

@@ -176,3 +176,32 @@ def test_a_row_from_before_the_counts_is_recomputed_when_next_touched(lrs):
     lrs.post_statements(statement(verb="passed", activity="quiz-9", timestamp=_at(2), result={"success": True}))
     row = _progress("quiz-9")
     assert (row.status, row.attempts, row.starts, row.assessed) == ("passed", 2, 2, 1)
+
+
+def test_statements_from_outside_count_for_the_person_whatever_the_email_case_or_account(lrs, factory):
+    ann = factory.person(email="ann@example.com", employee_id="E-100")
+    lrs.post_statements(statement(email="Ann@Example.com", verb="completed", activity="crm-onboarding"))
+    crm = statement(verb="completed", activity="crm-dashboard")
+    crm["actor"] = {"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "E-100"}}
+    no_employee_id = factory.person(email="bo@example.com", employee_id=None)
+    no_employee_id.employee_id = None
+    db.session.commit()
+    rapport_account = statement(verb="completed", activity="crm-search")  # how Rapport names someone without one
+    rapport_account["actor"] = {"objectType": "Agent",
+                                "account": {"homePage": "http://localhost/people", "name": str(no_employee_id.id)}}
+    lrs.post_statements([crm, rapport_account])
+    _worker_step()
+    db.session.expire_all()
+    owners = {p.activity_id.rsplit("/", 1)[-1]: p.person_id for p in db.session.scalars(select(Progress))}
+    assert owners == {"crm-onboarding": ann.id, "crm-dashboard": ann.id, "crm-search": no_employee_id.id}
+
+
+def test_progress_recorded_before_someone_joins_becomes_theirs_when_they_join(lrs, app):
+    from lms.people.services import PersonInfo, create_person
+
+    lrs.post_statements(statement(email="new.hire@example.com", verb="experienced", activity="crm-tour"))
+    row = _progress("crm-tour", "new.hire@example.com")
+    assert row.person_id is None  # nobody Rapport knows yet: the CRM sent it first
+    joined = create_person(PersonInfo(name="New Hire", email="new.hire@example.com"), actor_id=None)
+    db.session.commit()
+    assert _progress("crm-tour", "new.hire@example.com").person_id == joined.id
