@@ -5,6 +5,7 @@ Every function takes plain values and works in the caller's transaction: it flus
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.errors import Conflict, NotFound
+from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.types import utcnow
 from tracking import signatures
@@ -20,7 +21,14 @@ from tracking.bulk import db_time, insert_many, run_in
 from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
 from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
-from tracking.xapi_data import actor_key, attachment_headers, dumps, normalise_context_activities, same_statement
+from tracking.xapi_data import (
+    actor_key,
+    attachment_headers,
+    dumps,
+    mentioned_activities,
+    normalise_context_activities,
+    same_statement,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,9 @@ def store_statements(statements: list, *, principal: ClientPrincipal, parts: dic
     parts = parts or {}
     if not isinstance(statements, list) or not statements:
         raise InvalidStatement("Send a statement object or a non-empty array of statements.")
+    if len(statements) > MAX_BATCH:
+        raise BatchTooLarge(f"A request may hold at most {MAX_BATCH:,} statements; this one holds "
+                            f"{len(statements):,}. Send them in smaller batches.")
     batch = len(statements) > 1
     for index, statement in enumerate(statements):
         check_statement(statement, f"statements[{index}]" if batch else "statement")
@@ -84,15 +95,20 @@ def store_statements(statements: list, *, principal: ClientPrincipal, parts: dic
 
 
 MAX_ID_LENGTH = 600  # characters of an actor identifier, verb id or activity id that this LRS indexes
+MAX_BATCH = 10_000  # statements per request: what one transaction stores (and SQL parameter lists hold)
+
+
+class BatchTooLarge(DomainError):
+    status_code = 413
 
 
 def _check_lengths(statement: dict, where: str) -> None:
-    target = statement["object"]
-    for name, value in (("actor", actor_key(statement["actor"])), ("verb.id", statement["verb"]["id"]),
-                        ("object.id", target.get("id", "") if target.get("objectType", "Activity") == "Activity"
-                         else "")):
+    """Identifiers the LRS keeps in columns of bounded size (every activity, with its definition, included)."""
+    named = [("actor", actor_key(statement["actor"])), ("verb.id", statement["verb"]["id"])]
+    named += [("an activity id", activity_id) for activity_id in mentioned_activities(statement)]
+    for name, value in named:
         if len(value) > MAX_ID_LENGTH:
-            raise InvalidStatement(f"{where}.{name}: longer than the {MAX_ID_LENGTH} characters this LRS stores.")
+            raise InvalidStatement(f"{where}: {name} is longer than the {MAX_ID_LENGTH} characters this LRS stores.")
 
 
 def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart]) -> None:
@@ -199,6 +215,8 @@ def outcome(result: dict) -> tuple[float | None, bool | None, bool | None]:
     scaled = score.get("scaled")
     if scaled is None and "raw" in score and "max" in score and score["max"] > score.get("min", 0):
         scaled = (score["raw"] - score.get("min", 0)) / (score["max"] - score.get("min", 0))
+        if not math.isfinite(scaled):  # raw, min and max near the ends of the double range
+            scaled = None
     return scaled, result.get("success"), result.get("completion")
 
 

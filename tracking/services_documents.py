@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.types import utcnow
 from tracking.models import Document
 from tracking.validation import InvalidStatement
+from tracking.xapi_data import dumps, loads
 
 KINDS = ("state", "activity_profile", "agent_profile")
 
@@ -103,14 +104,18 @@ def post_document(scope: Scope, doc_id: str, content: bytes, content_type: str, 
     posted = _json_object(content, content_type, "The posted document")
     existing = _json_object(current.content, current.content_type, "The stored document")
     existing.update(posted)
-    return _save(scope, doc_id, current, json.dumps(existing).encode(), "application/json")
+    try:
+        merged = dumps(existing).encode()
+    except RecursionError:
+        raise InvalidStatement("The merged document is nested too deeply to store; PUT a flatter one.") from None
+    return _save(scope, doc_id, current, merged, "application/json")
 
 
 def _json_object(content: bytes, content_type: str, what: str) -> dict:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise InvalidStatement(f"{what} is not application/json, so it cannot be merged; PUT it instead.")
     try:
-        value = json.loads(content)
+        value = loads(content)
     except ValueError:
         raise InvalidStatement(f"{what} is not valid JSON.") from None
     if not isinstance(value, dict):

@@ -5,13 +5,12 @@ or skips a row however many statements arrive meanwhile (ascending queries are c
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import aliased
 
@@ -20,7 +19,7 @@ from lms.types import utcnow
 from tracking.bulk import micros
 from tracking.models import Statement, StatementKey
 from tracking.validation import InvalidStatement, actor, iri, timestamp, uuid_string
-from tracking.xapi_data import hash_key, ifi
+from tracking.xapi_data import hash_key, ifi, loads
 
 MAX_LIMIT = 100
 FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since", "until",
@@ -70,7 +69,7 @@ def parse_format(params: dict[str, str]) -> str:
 def parse_agent(raw: str, name: str = "agent", *, agent_only: bool = False) -> str:
     """The identifier of the Agent (or identified Group, unless ``agent_only``) in a JSON parameter."""
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except ValueError:
         raise InvalidStatement(f"{name}: not valid JSON; send an Agent object like "
                                '{"mbox": "mailto:name@example.com"}.') from None
@@ -99,11 +98,12 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
         query.keys.append(hash_key("v", iri(params["verb"], "verb")))
     for name in ("since", "until"):
         if name in params:
-            setattr(query, name, timestamp(params[name], name))
+            setattr(query, name, timestamp(params[name], name, clamp=True))
     if "limit" in params:
         if not re.fullmatch(r"[0-9]+", params["limit"]):
             raise InvalidStatement(f"limit: {params['limit']!r} must be a whole number (0 for the most allowed).")
-        query.limit = min(int(params["limit"]) or MAX_LIMIT, MAX_LIMIT)
+        digits = params["limit"].lstrip("0")
+        query.limit = MAX_LIMIT if not digits or len(digits) > 9 else min(int(digits), MAX_LIMIT)
     query.format = parse_format(params)
     query.attachments = _boolean(params, "attachments")
     query.ascending = _boolean(params, "ascending")
@@ -158,22 +158,26 @@ def run_query(query: StatementQuery) -> tuple[list, str | None]:
     return rows, encode_more(query, (last.stored, last.seq))
 
 
+def _more_serializer() -> URLSafeSerializer:
+    """``more`` tokens are signed with the app's secret: a page can only continue a query this LRS began."""
+    return URLSafeSerializer(current_app.secret_key, salt="xapi-more")
+
+
 def encode_more(query: StatementQuery, cursor: tuple[datetime, int]) -> str:
     payload = {"p": query.params, "c": [cursor[0].isoformat(), cursor[1]]}
     if query.ceiling is not None:
         payload["x"] = query.ceiling.isoformat()
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _more_serializer().dumps(payload)
 
 
 def decode_more(token: str) -> StatementQuery:
     """The query a ``more`` token continues; 400 when the token is not one of ours."""
     try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        payload = _more_serializer().loads(token)
         query = parse_query(payload["p"])
         query.cursor = (datetime.fromisoformat(payload["c"][0]), int(payload["c"][1]))
         if "x" in payload:
             query.ceiling = datetime.fromisoformat(payload["x"])
-    except (ValueError, KeyError, TypeError, IndexError, binascii.Error):
+    except (BadData, ValueError, KeyError, TypeError, IndexError):
         raise InvalidStatement("This 'more' link is not valid; run the query again.") from None
     return query

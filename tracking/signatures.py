@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tracking.validation import InvalidStatement
-from tracking.xapi_data import same_statement
+from tracking.xapi_data import loads, same_statement
 
 USAGE = "http://adlnet.gov/expapi/attachments/signature"
 ALGORITHMS = {"RS256", "RS384", "RS512"}
@@ -27,12 +26,13 @@ def check(statement: dict, header: dict, data: bytes, where: str) -> None:
         raise InvalidStatement(f"{where}: a signature's contentType must be application/octet-stream.")
     try:
         protected, payload, signature = data.decode("ascii").strip().split(".")
-        jws_header = json.loads(_b64(protected))
-        signed = json.loads(_b64(payload))
+        jws_header = loads(_b64(protected))
+        signed = loads(_b64(payload))
         _b64(signature)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidStatement(f"{where}: the signature is not a JWS in compact serialisation.") from None
-    if not isinstance(jws_header, dict) or jws_header.get("alg") not in ALGORITHMS:
+    if not isinstance(jws_header, dict) or not isinstance(jws_header.get("alg"), str) or (
+            jws_header["alg"] not in ALGORITHMS):
         raise InvalidStatement(f"{where}: the signature's algorithm must be one of {', '.join(sorted(ALGORITHMS))}.")
     if not isinstance(signed, dict):
         raise InvalidStatement(f"{where}: the signature's payload is not a statement.")
@@ -56,9 +56,13 @@ def check(statement: dict, header: dict, data: bytes, where: str) -> None:
 def _verify_x5c(jws_header: dict, protected: str, payload: str, signature: str, where: str) -> None:
     """The signature must verify with the public key of the first certificate in ``x5c`` (xAPI-Data 2.6)."""
     digest = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}[jws_header["alg"]]
+    chain = jws_header["x5c"]
+    if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
+        raise InvalidStatement(f"{where}: x5c must be an array of base64 DER certificates.")
     try:
-        certificate = x509.load_der_x509_certificate(base64.b64decode(jws_header["x5c"][0]))
-        certificate.public_key().verify(_b64(signature), f"{protected}.{payload}".encode(), padding.PKCS1v15(),
-                                        digest)
-    except (InvalidSignature, ValueError, TypeError, IndexError, binascii.Error):
+        key = x509.load_der_x509_certificate(base64.b64decode(chain[0], validate=True)).public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise InvalidStatement(f"{where}: an {jws_header['alg']} signature needs an RSA certificate in x5c.")
+        key.verify(_b64(signature), f"{protected}.{payload}".encode(), padding.PKCS1v15(), digest)
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError, binascii.Error):
         raise InvalidStatement(f"{where}: the signature does not verify against its x5c certificate.") from None

@@ -15,26 +15,29 @@ from lms.errors import DomainError
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-_MAILTO = re.compile(r"^mailto:[^@\s:/]+@[^@\s/]+\.[^@\s/]+$")
-_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
+_MAILTO = re.compile(r"^mailto:[^@\s:/]+@[^@\s/.]+(?:\.[^@\s/.]+)+\Z")  # linear: no backtracking
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}\Z")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # RFC 5646 section 2.1: the sequence of subtags and their lengths (a well-formed tag; the registry is not consulted).
 _LANGTAG = (r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
             r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?")
 _GRANDFATHERED = ("en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao|"
                   "i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de|art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|"
                   "zh-min|zh-min-nan|zh-xiang")
-_LANG = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z0-9]{{1,8}})+|{_GRANDFATHERED})$", re.IGNORECASE)
+_LANG = re.compile(rf"^(?:{_LANGTAG}|x(?:-[a-z0-9]{{1,8}})+|{_GRANDFATHERED})\Z", re.IGNORECASE)
 # ISO 8601 extended format (as RFC 3339 writes it): a calendar date, T, hours and minutes, optional seconds and
 # fraction, optional zone. The offset -00:00 ("unknown local offset" in RFC 3339) is not ISO 8601: refused.
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$",
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?\Z",
                         re.IGNORECASE)
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    rf"^P(?:{_NUM}W|(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)$"
+    rf"^P(?:{_NUM}W|(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)\Z"
 )
-_VERSION = re.compile(r"^1\.0\.\d+$")
+_VERSION = re.compile(r"^1\.0\.\d+\Z")
+_SHA2 = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})\Z")
+# RFC 9110 media type: type "/" subtype, then parameters; printable ASCII only (it goes into response headers).
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?\Z")
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                      "likert", "numeric", "other"}
 COMPONENT_LISTS = {"choices", "scale", "source", "target", "steps"}
@@ -70,6 +73,11 @@ def _str(value: Any, path: str) -> str:
     return value
 
 
+def media_type(value: str) -> bool:
+    """Whether ``value`` is a media type that can go into a Content-Type header as it is."""
+    return len(value) <= 255 and bool(_MEDIA_TYPE.match(value))
+
+
 def iri(value: Any, path: str) -> str:
     if not isinstance(value, str) or not _IRI.match(value):
         _fail(path, f"{value!r} is not an absolute IRI (it needs a scheme, like https:)")
@@ -85,6 +93,8 @@ def uuid_string(value: Any, path: str) -> str:
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         _fail(path, "must be a number")
+    if isinstance(value, int) and not -1e308 < value < 1e308:  # scores are compared and scaled as doubles
+        _fail(path, "is beyond the range of a double-precision number")
     return value
 
 
@@ -94,8 +104,13 @@ def _bool(value: Any, path: str) -> bool:
     return value
 
 
-def timestamp(value: Any, path: str) -> datetime:
-    """Parse an ISO 8601 timestamp; one without a time zone is taken as UTC."""
+EARLIEST, LATEST = datetime(1000, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def timestamp(value: Any, path: str, *, clamp: bool = False) -> datetime:
+    """Parse an ISO 8601 timestamp; one without a time zone is taken as UTC. Statements are stored for the years
+    1000 to 9999; ``clamp`` (a query's bound, such as since=0001-01-01T00:00:00Z) moves a moment outside them to
+    the nearest one instead of refusing it."""
     match = _TIMESTAMP.match(value) if isinstance(value, str) else None
     if match is None:
         _fail(path, f"{value!r} is not an ISO 8601 timestamp like 2026-03-31T09:30:00.000Z")
@@ -105,26 +120,44 @@ def timestamp(value: Any, path: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.upper().replace(",", ".").removesuffix("Z") + ("+00:00" if zone == "Z"
                                                                                            else ""))
+        parsed = (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed).astimezone(UTC)
     except ValueError:
         _fail(path, f"{value!r} is not an ISO 8601 timestamp like 2026-03-31T09:30:00.000Z")
-    return (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the year 1 in UTC, and so on
+        parsed = None
+    if parsed is None or not EARLIEST <= parsed <= LATEST:
+        if not clamp:
+            _fail(path, f"{value!r} is outside the years 1000 to 9999 that this LRS stores")
+        parsed = (EARLIEST if value < "5000" else LATEST) if parsed is None else min(max(parsed, EARLIEST), LATEST)
+    return parsed
 
 
 def language_map(value: Any, path: str) -> dict:
     if not isinstance(value, dict):
         _fail(path, "must be a language map (an object of language tag to string)")
     for tag, text in value.items():
-        if not _LANG.match(tag):
+        if len(tag) > 100 or not _LANG.match(tag):
             _fail(path, f"{tag!r} is not an RFC 5646 language tag")
         _str(text, f"{path}.{tag}")
     return value
 
 
+MAX_EXTENSION_DEPTH = 32
+
+
 def extensions(value: Any, path: str) -> dict:
+    """Extension values are any JSON, the one place a statement can nest freely: at most 32 levels deep."""
     if not isinstance(value, dict):
         _fail(path, "must be an object whose keys are IRIs")
     for key in value:
         iri(key, f"{path} key")
+    stack = [(item, 1) for item in value.values()]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= MAX_EXTENSION_DEPTH:
+            _fail(path, f"extension values may nest at most {MAX_EXTENSION_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in children)
     return value
 
 
@@ -219,7 +252,7 @@ def _definition(value: Any, path: str) -> None:
     kind = value.get("interactionType")
     if kind is None and ("correctResponsesPattern" in value or COMPONENT_LISTS & value.keys()):
         _fail(path, "interaction properties need an 'interactionType'")
-    if kind is not None and kind not in INTERACTION_TYPES:
+    if kind is not None and (not isinstance(kind, str) or kind not in INTERACTION_TYPES):
         _fail(f"{path}.interactionType", f"{kind!r} is not one of {', '.join(sorted(INTERACTION_TYPES))}")
     if "correctResponsesPattern" in value:
         pattern = value["correctResponsesPattern"]
@@ -330,12 +363,12 @@ def _attachments(value: Any, path: str) -> None:
         language_map(item["display"], f"{where}.display")
         if "description" in item:
             language_map(item["description"], f"{where}.description")
-        if not isinstance(item["contentType"], str) or not 0 < len(item["contentType"]) <= 255:
-            _fail(f"{where}.contentType", "must be an Internet media type of at most 255 characters")
+        if not isinstance(item["contentType"], str) or not media_type(item["contentType"]):
+            _fail(f"{where}.contentType", "must be an Internet media type (type/subtype) of at most 255 characters")
         if isinstance(item["length"], bool) or not isinstance(item["length"], int) or item["length"] < 0:
             _fail(f"{where}.length", "must be a whole number of octets")
-        if not isinstance(item["sha2"], str) or not re.match(r"^[0-9a-fA-F]{56,128}$", item["sha2"]):
-            _fail(f"{where}.sha2", "must be the hex digits of a SHA-2 hash")
+        if not isinstance(item["sha2"], str) or not _SHA2.match(item["sha2"]):
+            _fail(f"{where}.sha2", "must be the hex digits of a SHA-224, SHA-256, SHA-384 or SHA-512 hash")
         if "fileUrl" in item:
             iri(item["fileUrl"], f"{where}.fileUrl")
 

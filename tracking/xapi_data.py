@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -18,6 +19,23 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def loads(body: bytes | str) -> Any:
+    """Parse JSON from outside strictly: valid UTF-8 without lone surrogates, no NaN or Infinity, numbers within a
+    double (orjson refuses the rest, and nesting beyond 1,024 levels). A body with a run of 19 digits is parsed again
+    by the standard library, for exact integers beyond 64 bits. Raises ValueError."""
+    data = body.encode() if isinstance(body, str) else body  # a str with a lone surrogate fails here
+    value = orjson.loads(data)
+    if _LONG_NUMBER.search(data):
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+    return value
 
 
 def ifi(agent: dict) -> str | None:
@@ -59,6 +77,18 @@ def _agent_ids(agent: dict | None) -> list[str]:
         if member_id:
             ids.append(member_id)
     return ids
+
+
+def mentioned_activities(statement: dict) -> list[str]:
+    """The id of every Activity in a statement: its object, its context's, and those of its SubStatement."""
+    found = []
+    for holder in (statement, statement["object"] if statement["object"].get("objectType") == "SubStatement" else {}):
+        if not holder:
+            continue
+        if holder["object"].get("objectType", "Activity") == "Activity":
+            found.append(holder["object"]["id"])
+        found += _context_activities(holder.get("context", {}))
+    return found
 
 
 def _context_activities(context: dict) -> list[str]:

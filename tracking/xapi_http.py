@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 
-import orjson
 from flask import Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.extensions import csrf, db
 from tracking.services import AttachmentPart, iso, multipart_mixed
-from tracking.validation import InvalidStatement
+from tracking.validation import InvalidStatement, media_type
+from tracking.xapi_data import loads
 
 VERSION = "1.0.3"
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
-_VERSION = re.compile(r"^1\.0(\.\d+)?$")
+_VERSION = re.compile(r"^1\.0(\.\d+)?\Z")
 _HEADER_FIELDS = {"Authorization": "HTTP_AUTHORIZATION", "X-Experience-API-Version": "HTTP_X_EXPERIENCE_API_VERSION",
                   "Content-Type": "CONTENT_TYPE", "If-Match": "HTTP_IF_MATCH", "If-None-Match": "HTTP_IF_NONE_MATCH"}
 
@@ -113,21 +112,6 @@ def parse_statements(xreq: XapiRequest) -> tuple[list, dict[str, AttachmentPart]
     return (value if isinstance(value, list) else [value]), parts
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
-
-
-def loads(body: bytes):
-    """Parse JSON with orjson, which turns integers beyond 64 bits into floats; a body with such a long run of digits
-    is parsed by the standard library instead (exact integers; NaN and Infinity refused as orjson refuses them)."""
-    if not _LONG_NUMBER.search(body):
-        return orjson.loads(body)
-
-    def refuse(constant: str):
-        raise ValueError(f"{constant} is not JSON")
-
-    return json.loads(body, parse_constant=refuse)
-
-
 def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, AttachmentPart]]:
     match = re.search(r'boundary="([^"]+)"|boundary=([^;\s]+)', content_type)
     if not match:
@@ -160,7 +144,10 @@ def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, Attachm
         actual = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}.get(len(sha2))
         if actual is None or actual(content).hexdigest() != sha2:
             raise InvalidStatement(f"The attachment part's data does not hash to its X-Experience-API-Hash {sha2}.")
-        parts[sha2] = AttachmentPart(headers.get("content-type", ""), content)  # compared with its contentType
+        content_type = headers.get("content-type", "")
+        if content_type and not media_type(content_type):
+            raise InvalidStatement(f"An attachment part's Content-Type {content_type[:100]!r} is not a media type.")
+        parts[sha2] = AttachmentPart(content_type, content)  # compared with its attachment's contentType
     return statements, parts
 
 

@@ -20,8 +20,8 @@ from tracking import services_documents as documents
 from tracking import services_query as queries
 from tracking.services import iso
 from tracking.services_clients import authenticate
-from tracking.validation import InvalidStatement, iri, timestamp, uuid_string
-from tracking.xapi_data import canonical_format, ids_format
+from tracking.validation import InvalidStatement, iri, media_type, timestamp, uuid_string
+from tracking.xapi_data import canonical_format, ids_format, loads
 from tracking.xapi_http import (
     CONSISTENT_THROUGH,
     VERSION,
@@ -208,7 +208,7 @@ def _documents(kind: str, id_name: str) -> Response:
     if method != "GET" and "since" in xreq.params:
         raise InvalidStatement("since is only for listing documents (GET without an id).")
     if method == "GET":
-        since = timestamp(xreq.params["since"], "since") if "since" in xreq.params else None
+        since = timestamp(xreq.params["since"], "since", clamp=True) if "since" in xreq.params else None
         if doc_id is None:
             ids, latest = documents.list_documents(scope, since)
             response = json_response(json.dumps(ids))
@@ -231,6 +231,8 @@ def _documents(kind: str, id_name: str) -> Response:
     if doc_id is None:
         raise InvalidStatement(f"The {id_name} parameter is required.")
     content_type = xreq.content_type or "application/octet-stream"
+    if not media_type(content_type):  # it is sent back as the document's Content-Type header
+        raise InvalidStatement(f"Content-Type {content_type[:100]!r} is not a media type (type/subtype).")
     if method == "PUT":
         document = documents.put_document(scope, doc_id, xreq.body, content_type, pre,
                                           require_precondition=kind != "state")
@@ -286,7 +288,7 @@ def person() -> Response:
     if "agent" not in params:
         raise InvalidStatement("The agent parameter is required.")
     queries.parse_agent(params["agent"], agent_only=True)
-    agent = json.loads(params["agent"])
+    agent = loads(params["agent"])
     out: dict = {"objectType": "Person"}
     for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
         if key in agent:
