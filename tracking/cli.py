@@ -16,13 +16,18 @@ def group() -> None:
 @group.command("rebuild")
 def rebuild() -> None:
     """Recompute every progress projection from the statement log."""
-    from tracking.services_derive import catch_up
+    from tracking.services_derive import catch_up, derive_failures, retry_failures
     from tracking.services_progress import rebuild as rebuild_progress
 
+    retried = retry_failures()  # statements that could not be derived get another go
+    db.session.commit()
     catch_up(most=None)
     count = rebuild_progress()
     db.session.commit()
     click.echo(f"Rebuilt {count} progress row(s) from the statement log.")
+    failed, _ = derive_failures()
+    if retried or failed:
+        click.echo(f"{failed} of {retried} statement(s) that could not be derived still cannot be (see the log).")
 
 
 @group.command("forward")

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import orjson
+from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DataError
 
 from lms.extensions import db
 from lms.types import utcnow
 from tracking.bulk import from_db_time, insert_many, lock_keys, micros, run_in
-from tracking.models import Activity, PendingStatement, Statement, StatementKey
+from tracking.models import Activity, DeriveFailure, PendingStatement, Statement, StatementKey
 from tracking.services import apply_voids, mark_voided, outcome
 from tracking.services_progress import project
 from tracking.validation import VOIDED, timestamp
@@ -33,6 +35,12 @@ SETTLE = timedelta(seconds=10)
 # Statements per deriving transaction: on SQLite, statements being stored wait while one runs, so chunks are small;
 # PostgreSQL stores alongside, and larger chunks mean fewer commits (about 25% faster there).
 CHUNKS = {"sqlite": 200, "postgresql": 1000}
+
+
+# What one statement's data can make deriving raise, every time it is tried (a bug, or data this version cannot
+# read): such a statement is set aside. Anything else (the database locked or gone, the disk full) rolls the whole
+# chunk back, to be tried again.
+DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError, DataError)
 
 
 def chunk_size() -> int:
@@ -64,26 +72,34 @@ class Logged(NamedTuple):
     completion: bool | None
 
 
-def _prepare(stored: list[tuple[int, dict, bool]]) -> list[_Item]:
-    items = []
+def _prepare_one(seq: int, body: dict, voided: bool) -> _Item:
+    target = body["object"]
+    kind = target.get("objectType", "Activity")
+    progress = None
+    if kind == "Activity" and not voided:
+        progress = Logged(body["verb"]["id"], timestamp(body["timestamp"], "timestamp"),
+                          *outcome(body.get("result", {})))
+    return _Item(
+        seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
+        target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
+        micros(timestamp(body["stored"], "stored")), activity_definitions(body), progress)
+
+
+def _prepare(stored: list[tuple[int, bytes | str, bool]]) -> tuple[list[_Item], list[tuple[int, str]]]:
+    """The items to derive, and (seq, error) for each statement that cannot even be read."""
+    items, failed = [], []
     for seq, body, voided in stored:
-        target = body["object"]
-        kind = target.get("objectType", "Activity")
-        progress = None
-        if kind == "Activity" and not voided:
-            progress = Logged(body["verb"]["id"], timestamp(body["timestamp"], "timestamp"),
-                              *outcome(body.get("result", {})))
-        items.append(_Item(
-            seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
-            target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
-            micros(timestamp(body["stored"], "stored")), activity_definitions(body), progress))
-    return items
+        try:
+            items.append(_prepare_one(seq, orjson.loads(body), voided))
+        except DATA_ERRORS as error:  # one unreadable statement must not hold up the others
+            failed.append((seq, _describe(error)))
+    return items, failed
 
 
 def derive(stored: list[tuple[int, dict]], voided: set[str] = frozenset()) -> None:
     """Write what ``stored`` (seq, statement as stored) gives: keys, activity definitions, projections.
     ``voided``: the ids among them that are voided already (their voiding statement came first)."""
-    _write(_prepare([(seq, body, body["id"] in voided) for seq, body in stored]))
+    _write([_prepare_one(seq, body, body["id"] in voided) for seq, body in stored])
 
 
 def _write(items: list[_Item]) -> None:
@@ -121,10 +137,53 @@ def derive_pending(limit: int | None = None) -> int:
     """Claim up to ``limit`` (default: :func:`chunk_size`) pending statements, derive them and commit; return how
     many were derived."""
     limit = limit or chunk_size()
-    items = _claim(limit)
-    _write(items)
+    items, failed = _claim(limit)
+    try:
+        with db.session.begin_nested():
+            _write(items)
+    except DATA_ERRORS:  # find the statement that fails; the rest of the chunk goes through
+        for item in items:
+            try:
+                with db.session.begin_nested():
+                    _write([item])
+            except DATA_ERRORS as error:
+                failed.append((item.seq, _describe(error)))
+    _set_aside(failed)
     db.session.commit()
-    return len(items)
+    return len(items) + len(failed)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _set_aside(failed: list[tuple[int, str]]) -> None:
+    """Statements that cannot be derived wait in ``xapi_derive_failure`` (logged, shown to admins), not in
+    pending, where they would hold up every reader."""
+    if not failed:
+        return
+    now = utcnow()
+    db.session.add_all([DeriveFailure(seq=seq, failed_at=now, error=error) for seq, error in failed])
+    for seq, error in failed:
+        current_app.logger.error("xAPI statement seq %s could not be derived: %s", seq, error)
+
+
+def derive_failures(most: int = 20) -> tuple[int, list[tuple[str, datetime, str]]]:
+    """How many statements could not be derived, and the first ``most`` as (statement id, when, error)."""
+    count = db.session.scalar(select(func.count()).select_from(DeriveFailure))
+    rows = db.session.execute(select(Statement.id, DeriveFailure.failed_at, DeriveFailure.error)
+                              .join(Statement, Statement.seq == DeriveFailure.seq)
+                              .order_by(DeriveFailure.seq).limit(most)).all()
+    return count, [tuple(row) for row in rows]
+
+
+def retry_failures() -> int:
+    """Send every statement that could not be derived back to pending (after a fix); return how many."""
+    seqs = list(db.session.scalars(select(DeriveFailure.seq)))
+    if seqs:
+        db.session.execute(delete(DeriveFailure))
+        insert_many("xapi_pending", ("seq",), [(seq,) for seq in seqs], skip_existing=True)
+    return len(seqs)
 
 
 def derive_due() -> str | None:
@@ -167,7 +226,7 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(PendingStatement))
 
 
-def _claim(limit: int) -> list[_Item]:
+def _claim(limit: int) -> tuple[list[_Item], list[tuple[int, str]]]:
     pending = select(PendingStatement.seq).order_by(PendingStatement.seq).limit(limit)
     if db.engine.dialect.name == "postgresql":  # rows locked by another deriver are skipped, not waited for
         seqs = db.session.scalars(delete(PendingStatement).where(
@@ -176,20 +235,20 @@ def _claim(limit: int) -> list[_Item]:
         return _prepare(_load(seqs))
     # SQLite: read and work out what can be before the write lock (the DELETE takes it: SQLite has one writer at
     # a time, and statements being stored wait for it), then keep what this transaction claimed.
-    loaded = _prepare(_load(db.session.scalars(pending).all()))
-    if not loaded:
-        return []
+    loaded, failed = _prepare(_load(db.session.scalars(pending).all()))
+    if not loaded and not failed:
+        return [], []
     claimed = set(db.session.scalars(delete(PendingStatement).where(
-        PendingStatement.seq.in_([item.seq for item in loaded])).returning(PendingStatement.seq)))
-    return [item for item in loaded if item.seq in claimed]
+        PendingStatement.seq.in_([item.seq for item in loaded] + [seq for seq, _ in failed]))
+        .returning(PendingStatement.seq)))
+    return [item for item in loaded if item.seq in claimed], [f for f in failed if f[0] in claimed]
 
 
-def _load(seqs: list[int]) -> list[tuple[int, dict, bool]]:
+def _load(seqs: list[int]) -> list[tuple[int, str, bool]]:
     if not seqs:
         return []
-    rows = db.session.execute(select(Statement.seq, Statement.body, Statement.voided).where(Statement.seq.in_(seqs))
+    return db.session.execute(select(Statement.seq, Statement.body, Statement.voided).where(Statement.seq.in_(seqs))
                               .order_by(Statement.seq)).all()
-    return [(seq, orjson.loads(body), voided) for seq, body, voided in rows]
 
 
 def _full_keys(items: list[_Item]) -> dict[str, set[int]]:

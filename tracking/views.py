@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.audit.services import record as audit
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, requires
@@ -29,7 +30,7 @@ def records() -> str:
         criteria = records_service.RecordsFilter(form.person.data or "", form.verb.data or "", form.activity.data or "")
         try:
             found, older = records_service.records_page(criteria, request.args.get("older"))
-            rows = [(row, json.loads(row.body)) for row in found]
+            rows = [(row, _parsed(row.body)) for row in found]
         except DomainError as error:
             if error.field:
                 form[error.field].errors = [error.message]
@@ -39,7 +40,22 @@ def records() -> str:
     return render_template("tracking/records.html", form=form, rows=rows, older=older, filtered=filtered,
                            problem=problem,
                            status=forwarding.forward_status(), pending=derived.pending_count(),
-                           through=derived.consistent_through())
+                           through=derived.consistent_through(), failures=derived.derive_failures(),
+                           confirm=ConfirmForm())
+
+
+@bp.route("/derive-failures/retry", methods=["POST"])
+@requires(Permission.ADMIN)
+def retry_derive_failures():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = derived.retry_failures()
+    if count:
+        audit(current_user.id, "tracking.derive_retry", "all", statements=count)
+    db.session.commit()
+    flash(f"{count} statement(s) sent back to be derived." if count else "No statement is waiting to be retried.",
+          "success" if count else "info")
+    return redirect(url_for("tracking.records"))
 
 
 @bp.route("/statements/<statement_id>")
@@ -48,8 +64,17 @@ def statement_json(statement_id: str) -> str:
     row = db.session.scalar(select(Statement).where(Statement.id == statement_id.lower()))
     if row is None:
         abort(404)
-    return render_template("tracking/statement.html", row=row,
-                           pretty=json.dumps(json.loads(row.body), indent=2, ensure_ascii=False))
+    body = _parsed(row.body)
+    pretty = json.dumps(body, indent=2, ensure_ascii=False) if body else row.body  # unreadable: as it is stored
+    return render_template("tracking/statement.html", row=row, pretty=pretty)
+
+
+def _parsed(body: str) -> dict:
+    """A stored statement for display; {} when it cannot be read (it is then among those not derived)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {}
 
 
 @bp.route("/clients", methods=["GET", "POST"])

@@ -1,8 +1,7 @@
-"""Bad input to /xapi/ must get a 4xx with a JSON body: never a 500, a hang, or a partial write.
+"""Bad input to /xapi/ gets a 4xx with a JSON body naming the problem: never a 500, a hang, or a partial write.
 
-Each test is a minimal reproduction of one crash (or hole) found by fuzzing the LRS. Where the input is valid xAPI
-and the crash comes later (a read of what was stored), the test accepts either a 4xx refusal up front or a
-working read afterwards.
+Bad timestamps, numbers, text, nesting, signatures, more tokens, document headers, batch sizes and identifiers: each is
+refused up front, or (for a query's bounds and limit) taken as the nearest value the LRS can serve.
 """
 from __future__ import annotations
 
@@ -29,6 +28,11 @@ def _assert_4xx_json(response) -> None:
     assert response.is_json and "error" in response.json, response.get_data(as_text=True)[:300]
 
 
+def _assert_refused(response, status: int, words: str) -> None:
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
+    assert response.is_json and words in response.json.get("error", ""), response.get_data(as_text=True)[:300]
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -37,19 +41,24 @@ def _nest(depth: int) -> str:
     return "[" * depth + "1" + "]" * depth
 
 
-# --- validation.timestamp: an offset that moves the moment outside datetime's range -> OverflowError ------------
+# --- Timestamps: statements dated outside the years 1000-9999 are refused; query bounds beyond them are clamped -------
 
 @pytest.mark.parametrize("case", ["statement.timestamp", "substatement.timestamp"])
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59"])
-def test_timestamp_whose_offset_leaves_the_datetime_range_is_400(lrs, case, moment):
+def test_timestamp_whose_offset_moves_it_outside_the_stored_years_is_400(lrs, case, moment):
     if case == "statement.timestamp":
         response = lrs.post_statements(statement(timestamp=moment))
     else:
         sub = statement()
         sub.pop("id")
         response = lrs.post_statements(statement(object={**sub, "objectType": "SubStatement", "timestamp": moment}))
-    _assert_4xx_json(response)
-    assert "outside the years 1000 to 9999" in response.json["error"]
+    _assert_refused(response, 400, "outside the years 1000 to 9999")
+
+
+def test_statement_dated_before_year_1000_is_400(lrs):
+    sent = statement(timestamp="0999-06-01T00:00:00Z")
+    _assert_refused(lrs.post_statements(sent), 400, "outside the years 1000 to 9999")
+    assert lrs.get("statements", statementId=sent["id"]).status_code == 404
 
 
 @pytest.mark.parametrize("case", ["since", "until", "state since"])
@@ -70,41 +79,32 @@ def test_a_query_bound_beyond_the_stored_years_means_from_or_to_the_end(lrs, cas
     assert found == ([sent["id"]] if early == (case == "since") else [])
 
 
-# --- bulk.db_time: strftime("%Y") writes year 999 as "999-..." which nothing can read back ------------------------
-
-def test_statement_dated_before_year_1000_does_not_break_later_reads(lrs):
-    sent = statement(timestamp="0999-06-01T00:00:00Z")
-    stored = lrs.post_statements(sent)
-    if stored.status_code != 200:
-        _assert_4xx_json(stored)
-        return
-    assert lrs.get("statements", statementId=sent["id"]).status_code == 200  # ValueError in get_statement
-    assert lrs.post_statements(statement()).status_code == 200  # same actor and activity: a progress merge
-    assert lrs.get("statements").status_code == 200  # catch_up -> services_progress._typed: ValueError, forever
-
-
-# --- services.outcome: (raw - min) / (max - min) with a float over an int beyond float range -> OverflowError ----
+# --- Scores: a score.max too large for a floating-point number is refused ---------------------------------------------
 
 def test_score_max_beyond_float_range_is_400(lrs):
     sent = statement(result={"score": {"raw": 0.5, "max": 10**400}})
     _assert_4xx_json(lrs.request("POST", "statements", data=json.dumps(sent), content_type="application/json"))
 
 
-# --- xapi_http.loads: a body with 19 digits in a row is parsed by json.loads, which accepts lone surrogates -------
+# --- Unicode: a lone surrogate, which no UTF-8 text can hold, is refused in a body or a parameter ---------------------
 
 def test_lone_surrogate_in_a_body_that_holds_a_long_number_is_400(lrs):
     sent = statement(result={"response": "SURROGATE", "extensions": {"http://example.com/n": 1234567890123456789}})
-    body = json.dumps(sent).replace("SURROGATE", "\\ud800")  # UnicodeEncodeError at the insert
+    body = json.dumps(sent).replace("SURROGATE", "\\ud800")  # an escaped lone high surrogate
     _assert_4xx_json(lrs.request("POST", "statements", data=body, content_type="application/json"))
 
 
-# --- json.loads (standard library) on untrusted text: RecursionError on deep nesting ------------------------------
+def test_agent_parameter_with_lone_surrogate_is_400(lrs):
+    _assert_4xx_json(lrs.get("statements", agent='{"openid": "http://example.com/\\ud800"}'))
+
+
+# --- Nesting: JSON nested thousands of levels deep is refused wherever it arrives -------------------------------------
 
 @pytest.mark.parametrize("where", ["statements body", "agent parameter", "agents resource", "state POST merge",
                                    "more token"])
 def test_deeply_nested_json_is_400(lrs, where):
     deep = _nest(5000)
-    if where == "statements body":  # a 19-digit run sends it to json.loads instead of orjson
+    if where == "statements body":  # around a 19-digit number, which the LRS reads along another path
         response = lrs.request("POST", "statements", data="[" * 5000 + "1234567890123456789" + "]" * 5000,
                                content_type="application/json")
     elif where == "agent parameter":
@@ -122,28 +122,18 @@ def test_deeply_nested_json_is_400(lrs, where):
     _assert_4xx_json(response)
 
 
-# --- xapi_data.comparable: copy.deepcopy recursion on a stored statement's deep extensions ------------------------
+# --- Extensions: values nested more than 32 levels deep are refused, and nothing is stored ----------------------------
 
-def test_resending_a_stored_deeply_nested_statement_is_not_500(lrs):
+@pytest.mark.parametrize("depth", [32, 600, 1015], ids=["33 levels", "601 levels", "just under the parser's limit"])
+def test_extension_values_nested_deeper_than_32_levels_are_400(lrs, depth):
     sent = statement(result={"extensions": {"http://example.com/deep": "DEEP"}})
-    body = json.dumps(sent).replace('"DEEP"', _nest(600))
-    first = lrs.request("POST", "statements", data=body, content_type="application/json")
-    if first.status_code != 200:
-        _assert_4xx_json(first)
-        return
-    # The same statement again (a client's retry) must be accepted as a no-op: RecursionError in comparable().
-    again = lrs.request("POST", "statements", data=body, content_type="application/json")
-    assert again.status_code == 200, again.get_data(as_text=True)[:300]
+    body = json.dumps(sent).replace('"DEEP"', _nest(depth))
+    response = lrs.request("POST", "statements", data=body, content_type="application/json")
+    _assert_refused(response, 400, "nest at most 32 levels deep")
+    assert lrs.get("statements", statementId=sent["id"]).status_code == 404
 
 
-def test_statement_nested_just_under_the_parser_limit_is_400(lrs):
-    # orjson parses depth 1024 but writes only 255; the json.dumps fallback then hits the recursion limit.
-    sent = statement(result={"extensions": {"http://example.com/deep": "DEEP"}})
-    body = json.dumps(sent).replace('"DEEP"', _nest(1015))
-    _assert_4xx_json(lrs.request("POST", "statements", data=body, content_type="application/json"))
-
-
-# --- validation._definition: `kind not in INTERACTION_TYPES` with an unhashable kind -> TypeError -----------------
+# --- Interaction activities: an interactionType that is not a string is refused ---------------------------------------
 
 @pytest.mark.parametrize("kind", [[], {"id": "x"}])
 def test_interaction_type_of_the_wrong_json_type_is_400(lrs, kind):
@@ -152,10 +142,10 @@ def test_interaction_type_of_the_wrong_json_type_is_400(lrs, kind):
     _assert_4xx_json(lrs.post_statements(sent))
 
 
-# --- signatures.check / _verify_x5c: exceptions outside the caught list -------------------------------------------
+# --- Signed statements: a malformed JWS header or an out-of-range payload is refused ----------------------------------
 
 def _unknown_key_certificate() -> str:
-    """A certificate whose key algorithm OID no library knows (cryptography raises UnsupportedAlgorithm)."""
+    """A certificate whose key algorithm OID no library knows."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "t")])
     start = datetime.datetime(2026, 1, 1)
@@ -172,21 +162,21 @@ def test_malformed_signature_is_400(lrs, case):
     payload = dict(sent)
     header: dict = {"alg": "RS256"}
     if case == "alg list":
-        header["alg"] = ["RS256"]  # TypeError: unhashable type
+        header["alg"] = ["RS256"]
     elif case == "alg object":
         header["alg"] = {}
     elif case == "x5c object":
-        header["x5c"] = {}  # KeyError: 0
+        header["x5c"] = {}
     elif case == "x5c unknown key":
-        header["x5c"] = [_unknown_key_certificate()]  # UnsupportedAlgorithm
+        header["x5c"] = [_unknown_key_certificate()]
     else:
-        payload["timestamp"] = "0001-01-01T00:00:00+01:00"  # OverflowError inside same_statement
+        payload["timestamp"] = "0001-01-01T00:00:00+01:00"  # before the year 1 in UTC
     jws = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}.{_b64(b'sig')}".encode()
     sent["attachments"] = [_header(jws, usage=SIGNATURE, content_type="application/octet-stream")]
     _assert_4xx_json(_post(lrs, _multipart(sent, [("application/octet-stream", jws)])))
 
 
-# --- services_query.parse_query: int() of more than 4300 digits -> ValueError outside any try -------------------
+# --- limit: a number thousands of digits long is taken as the largest page allowed ------------------------------------
 
 def test_a_limit_of_thousands_of_digits_means_the_most_allowed(lrs):
     lrs.post_statements([statement(activity=f"lesson-{n}") for n in range(3)])
@@ -194,15 +184,15 @@ def test_a_limit_of_thousands_of_digits_means_the_most_allowed(lrs):
     assert response.status_code == 200 and len(response.json["statements"]) == 3
 
 
-# --- services_query.decode_more / run_query: a tampered more token ------------------------------------------------
+# --- more tokens: a tampered token (cursor, ceiling or query) is refused ----------------------------------------------
 
 @pytest.mark.parametrize("token", [
-    b'{"p":{},"c":["2026-01-01T00:00:00+00:00",Infinity]}',  # int(inf): OverflowError
-    b'{"p":{},"c":["2026-01-01T00:00:00+00:00",100000000000000000000]}',  # too large for SQLite INTEGER
-    b'{"p":{},"c":["2026-01-01T00:00:00",1]}',  # naive datetime bound to a UTCDateTime column
-    b'{"p":{"ascending":"true"},"c":["2026-01-01T00:00:00+00:00",1],"x":"2026-01-01T00:00:00"}',  # naive ceiling
-    b'{"p":{},"c":["0001-01-01T00:00:00+01:00",1]}',  # OverflowError when bound
-    b'{"p":[],"c":["2026-01-01T00:00:00+00:00",1]}',  # AttributeError: list has no get
+    b'{"p":{},"c":["2026-01-01T00:00:00+00:00",Infinity]}',  # a cursor seq of Infinity
+    b'{"p":{},"c":["2026-01-01T00:00:00+00:00",100000000000000000000]}',  # a cursor seq beyond 64-bit integers
+    b'{"p":{},"c":["2026-01-01T00:00:00",1]}',  # a cursor time without a time zone
+    b'{"p":{"ascending":"true"},"c":["2026-01-01T00:00:00+00:00",1],"x":"2026-01-01T00:00:00"}',  # likewise a ceiling
+    b'{"p":{},"c":["0001-01-01T00:00:00+01:00",1]}',  # a cursor time before the year 1 in UTC
+    b'{"p":[],"c":["2026-01-01T00:00:00+00:00",1]}',  # query parameters as a list, not an object
     b'{"p":{"since":"0001-01-01T00:00:00+01:00"},"c":["2026-01-01T00:00:00+00:00",1]}',
 ], ids=["seq Infinity", "seq 1e20", "naive cursor", "naive ceiling", "cursor out of range", "p list",
         "since out of range"])
@@ -210,51 +200,42 @@ def test_tampered_more_token_is_400(lrs, token):
     _assert_4xx_json(lrs.get("statements/more/" + _b64(token)))
 
 
-# --- xapi_data.hash_key: .encode() of an agent identifier holding a lone surrogate -> UnicodeEncodeError ----------
+# --- Documents: a Content-Type holding a line break is refused, and nothing is stored ---------------------------------
 
-def test_agent_parameter_with_lone_surrogate_is_400(lrs):
-    _assert_4xx_json(lrs.get("statements", agent='{"openid": "http://example.com/\\ud800"}'))
-
-
-# --- a document Content-Type with CR/LF (alternate request syntax) is stored; GET then cannot build its header ----
-
-def test_document_content_type_with_a_newline_is_refused_or_served(lrs):
+def test_document_content_type_with_a_newline_is_400(lrs):
     form = {**STATE, "stateId": "s", "content": "hello", "Content-Type": "text/plain\r\nX-Injected: 1"}
     put = lrs.request("POST", "activities/state", params={"method": "PUT"}, data=form)
-    if put.status_code >= 400:
-        _assert_4xx_json(put)
-        return
-    got = lrs.request("GET", "activities/state", params={**STATE, "stateId": "s"})  # ValueError: header newline
-    assert got.status_code == 200
+    _assert_refused(put, 400, "is not a media type")
+    assert lrs.request("GET", "activities/state", params={**STATE, "stateId": "s"}).status_code == 404
 
 
-# --- a batch bigger than the database's bind-parameter limit (22 MB, under the 64 MB upload limit) ---------------
+# --- Batches: a request of more than 10,000 statements is refused as a whole ------------------------------------------
 
-def test_batch_beyond_the_bind_parameter_limit_is_refused_or_stored(lrs):
+def test_batch_of_more_than_10000_statements_is_413(lrs):
     one = '{"actor":{"mbox":"mailto:a@b.co"},"verb":{"id":"http://x/v"},"object":{"id":"http://x/o"}}'
-    response = lrs.request("POST", "statements", data="[" + ",".join([one] * 250_001) + "]",
-                           content_type="application/json")  # OperationalError: too many SQL variables
-    if response.status_code != 200:
-        _assert_4xx_json(response)
+    response = lrs.request("POST", "statements", data="[" + ",".join([one] * 10_001) + "]",
+                           content_type="application/json")
+    _assert_refused(response, 413, "at most 10,000 statements")
+    assert lrs.get("statements").json["statements"] == []
 
 
-# --- validation._MAILTO: `[^@\s/]+\.[^@\s/]+$` backtracks quadratically ------------------------------------------
+# --- Agents: a long mbox that is not an email address is refused quickly ----------------------------------------------
 
 def test_long_mbox_is_refused_quickly(lrs):
-    mbox = "mailto:a@" + "a." * 20_000 + "/"  # 40 kB: about 5 s; 1 MB would take about an hour
+    mbox = "mailto:a@" + "a." * 20_000 + "/"  # 40 kB: a domain of 20,000 labels, then a slash
     started = time.perf_counter()
     response = lrs.get("statements", agent=json.dumps({"mbox": mbox}))
     _assert_4xx_json(response)
     assert time.perf_counter() - started < 1.0
 
 
-# --- validation regexes end in `$`, which also matches before a trailing newline ----------------------------------
+# --- Identifiers: an id, UUID or IRI followed by a newline is refused -------------------------------------------------
 
 @pytest.mark.parametrize("case", ["statement.id", "statementId", "context.registration", "verb.id"])
 def test_identifier_with_a_trailing_newline_is_400(lrs, case):
     sent = statement()
     if case == "statement.id":
-        sent["id"] += "\n"  # stored as a 37-character id in a VARCHAR(36) column
+        sent["id"] += "\n"
         response = lrs.post_statements(sent)
     elif case == "statementId":
         statement_id = sent.pop("id") + "\n"
@@ -268,7 +249,7 @@ def test_identifier_with_a_trailing_newline_is_400(lrs, case):
     _assert_4xx_json(response)
 
 
-# --- services_documents._json_object: json.loads accepts NaN, and the merge writes it back as non-JSON ------------
+# --- Document merges: a body holding NaN, which is not JSON, is refused -----------------------------------------------
 
 def test_state_merge_with_nan_is_400(lrs):
     params = {**STATE, "stateId": "s"}

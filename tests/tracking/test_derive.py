@@ -186,3 +186,38 @@ def test_a_statement_voided_after_it_was_loaded_is_not_counted(lrs, monkeypatch)
     services_derive.catch_up()
     row = db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "quiz-5"))
     assert (row.status, row.attempts) == ("attempted", 1)
+
+
+def test_a_statement_that_cannot_be_derived_is_set_aside_and_the_others_go_through(lrs, client, factory,
+                                                                                    monkeypatch):
+    from tests.conftest import login, post_form
+
+    unreadable, failing = statement(activity="lesson-1"), statement(activity="lesson-poison")
+    good = [statement(activity=f"lesson-{n}") for n in range(2, 6)]
+    assert lrs.post_statements([unreadable, failing, *good]).status_code == 200
+    intact = db.session.scalar(select(Statement.body).where(Statement.id == unreadable["id"]))
+    db.session.execute(update(Statement).where(Statement.id == unreadable["id"]).values(body='{"cut short'))
+    db.session.commit()
+    merge = services_derive._merge_activities  # a bug that only this statement's activity meets
+
+    def buggy(items):
+        if any(SITE + "lesson-poison" in item.definitions for item in items):
+            raise KeyError("lesson-poison")
+        merge(items)
+
+    monkeypatch.setattr(services_derive, "_merge_activities", buggy)
+    found = lrs.get("statements", activity=SITE + "lesson-3")  # the reader derives first, and is not held up
+    assert found.status_code == 200 and [s["id"] for s in found.json["statements"]] == [good[1]["id"]]
+    assert _pending() == 0 and all(_keys_of(s["id"]) for s in good)
+    login(client, factory.person(permissions=["admin"]))
+    page = client.get("/tracking/").get_data(as_text=True)
+    assert "Could not be derived</dt><dd>2 statement(s)" in page
+    assert unreadable["id"] in page and "JSONDecodeError" in page and "KeyError: &#39;lesson-poison&#39;" in page
+    monkeypatch.setattr(services_derive, "_merge_activities", merge)  # the fix is deployed
+    db.session.execute(update(Statement).where(Statement.id == unreadable["id"]).values(body=intact))
+    db.session.commit()
+    response = post_form(client, "/tracking/derive-failures/retry", {}, form_url="/tracking/")
+    assert response.status_code == 302
+    both = lrs.get("statements", agent='{"mbox": "mailto:ann@example.com"}')
+    assert {unreadable["id"], failing["id"]} <= {s["id"] for s in both.json["statements"]}
+    assert "Could not be derived</dt><dd>0 statement(s)" in client.get("/tracking/").get_data(as_text=True)

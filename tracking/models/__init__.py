@@ -4,7 +4,14 @@ from tracking.models.clients import LrsClient
 from tracking.models.documents import Document
 from tracking.models.outbox import ForwardCounter, OutboxEntry
 from tracking.models.progress import Progress
-from tracking.models.statements import Activity, Attachment, PendingStatement, Statement, StatementKey
+from tracking.models.statements import (
+    Activity,
+    Attachment,
+    DeriveFailure,
+    PendingStatement,
+    Statement,
+    StatementKey,
+)
 
-__all__ = ["Activity", "Attachment", "Document", "ForwardCounter", "LrsClient", "OutboxEntry",
+__all__ = ["Activity", "Attachment", "DeriveFailure", "Document", "ForwardCounter", "LrsClient", "OutboxEntry",
            "PendingStatement", "Progress", "Statement", "StatementKey"]

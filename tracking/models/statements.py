@@ -88,3 +88,14 @@ class PendingStatement(db.Model):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     seq: Mapped[int] = mapped_column(ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
+
+
+class DeriveFailure(db.Model):
+    """A statement that could not be derived (a bug, or data this version cannot read): moved out of
+    ``xapi_pending`` so that it does not hold up the others, with the error; an admin can send it back."""
+
+    __tablename__ = "xapi_derive_failure"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text)
