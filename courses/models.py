@@ -51,8 +51,10 @@ class Course(db.Model):
 
     job_roles: Mapped[list[JobRole]] = relationship(secondary=course_job_role, lazy="selectin",
                                                     order_by=JobRole.name)
+    # Loaded when asked for (authoring, packs), not with every course: a learner's enrolment joins its course, and
+    # the whole authoring tree (lesson Markdown, questions) came with it on every lesson page.
     modules: Mapped[list[Module]] = relationship(back_populates="course", cascade="all, delete-orphan",
-                                                 order_by="Module.position", lazy="selectin")
+                                                 order_by="Module.position")
     versions: Mapped[list[CourseVersion]] = relationship(back_populates="course", order_by="CourseVersion.number",
                                                          cascade="all, delete-orphan")
 

@@ -1,7 +1,9 @@
 """How courses reacts to the host's signals."""
 from __future__ import annotations
 
-from courses import enrolment, library
+import random
+
+from courses import demo, enrolment, library
 from lms import signals
 from lms.plugins import receiver
 
@@ -28,3 +30,6 @@ def load_starter_library(sender, people, **kwargs) -> None:
 
     library.import_library(library.STARTER, actor_id=None)
     enrolment.assign_paths(list(db.session.scalars(select(Person.id))))
+    db.session.commit()
+    # The demo logins start fresh; their colleagues are part-way through (a fixed seed: the same demo each time).
+    demo.simulate_learning(random.Random(2026), skip_emails=set(people))  # noqa: S311 (not a secret)

@@ -12,7 +12,7 @@ from typing import TypeVar
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager
 from wtforms import FieldList
 
 from courses import authoring, packs
@@ -69,7 +69,7 @@ def page_status() -> int:
 @requires(Permission.TRAINER)
 def author_index() -> str:
     status = request.args.get("status")
-    query = select(Course).options(lazyload(Course.modules)).order_by(Course.title)
+    query = select(Course).order_by(Course.title)
     if status in STATUSES:
         query = query.where(Course.status == status)
     courses = db.session.scalars(query).all()
