@@ -19,13 +19,14 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DataError
 
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.types import utcnow
 from tracking.bulk import from_db_time, insert_many, lock_keys, micros, run_in
 from tracking.models import Activity, DeriveFailure, PendingStatement, Statement, StatementKey
 from tracking.services import apply_voids, mark_voided, outcome
 from tracking.services_progress import project
-from tracking.validation import VOIDED, timestamp
+from tracking.validation import VOIDED, stored_timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
 KEY_COLUMNS, KEY_TYPES = ("seq", "key", "stored_us"), ("integer", "bigint", "bigint")
@@ -40,7 +41,8 @@ CHUNKS = {"sqlite": 200, "postgresql": 1000}
 # What one statement's data can make deriving raise, every time it is tried (a bug, or data this version cannot
 # read): such a statement is set aside. Anything else (the database locked or gone, the disk full) rolls the whole
 # chunk back, to be tried again.
-DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError, DataError)
+DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError, DataError,
+               DomainError)
 
 
 def chunk_size() -> int:
@@ -76,13 +78,16 @@ def _prepare_one(seq: int, body: dict, voided: bool) -> _Item:
     target = body["object"]
     kind = target.get("objectType", "Activity")
     progress = None
+    stored = stored_timestamp(body["stored"])
+    if stored is None:
+        raise ValueError(f"stored {body['stored']!r} cannot be read")
     if kind == "Activity" and not voided:
-        progress = Logged(body["verb"]["id"], timestamp(body["timestamp"], "timestamp"),
+        progress = Logged(body["verb"]["id"], stored_timestamp(body["timestamp"]) or stored,
                           *outcome(body.get("result", {})))
     return _Item(
         seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
         target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
-        micros(timestamp(body["stored"], "stored")), activity_definitions(body), progress)
+        micros(stored), activity_definitions(body), progress)
 
 
 def _prepare(stored: list[tuple[int, bytes | str, bool]]) -> tuple[list[_Item], list[tuple[int, str]]]:
@@ -279,6 +284,7 @@ def _full_keys(items: list[_Item]) -> dict[str, set[int]]:
 def _inherit_to_earlier_referrers(given: dict[str, set[int]], new: set[int]) -> None:
     """Statements derived before that target these (and, recursively, those that target them) gain their keys."""
     while given:
+        lock_keys("ref", list(given))  # PostgreSQL: as for the first level, a referrer derived meanwhile waits
         referrers = [r for r in db.session.execute(
             select(Statement.seq, Statement.id, Statement.stored, Statement.target_id)
             .where(Statement.target_id.in_(given)))

@@ -6,6 +6,7 @@ from the log gives the same rows (tested).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -79,14 +80,19 @@ def _person_ids(agent_keys: set[str]) -> dict[str, int]:
             by_email[key.removeprefix("mbox|mailto:").lower()].append(key)  # emails are kept in lower case
         elif key.startswith(f"account|{base}|"):
             by_employee_id[key.removeprefix(f"account|{base}|")].append(key)
-        elif key.startswith(f"account|{base}/people|") and key.rpartition("|")[2].isdecimal():
+        elif key.startswith(f"account|{base}/people|") and _PERSON_ID.fullmatch(key.rpartition("|")[2]):
             by_person_id[int(key.rpartition("|")[2])].append(key)
     found: dict[str, int] = {}
     for column, wanted in ((Person.email, by_email), (Person.employee_id, by_employee_id), (Person.id, by_person_id)):
-        if wanted:
-            for person_id, value in db.session.execute(select(Person.id, column).where(column.in_(wanted))):
+        values = list(wanted)
+        for start in range(0, len(values), 1000):  # bounded IN lists (PostgreSQL takes 65,535 parameters at most)
+            for person_id, value in db.session.execute(
+                    select(Person.id, column).where(column.in_(values[start:start + 1000]))):
                 found.update(dict.fromkeys(wanted[value], person_id))
     return found
+
+
+_PERSON_ID = re.compile(r"[1-9][0-9]{0,17}")  # Rapport's own person ids: ASCII digits, within a 64-bit integer
 
 
 def link_people() -> int:

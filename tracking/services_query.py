@@ -31,7 +31,7 @@ FORMATS = ("ids", "exact", "canonical")
 @dataclass
 class StatementQuery:
     params: dict[str, str]
-    keys: list[int] = field(default_factory=list)
+    keys: list[int | tuple[int, ...]] = field(default_factory=list)  # all must match; of a tuple, any
     since: datetime | None = None
     until: datetime | None = None
     limit: int = MAX_LIMIT
@@ -121,10 +121,10 @@ def run_query(query: StatementQuery) -> tuple[list, str | None]:
     if query.keys:
         drive = aliased(StatementKey)
         order_stored, order_seq = drive.stored_us, drive.seq
-        stmt = select(*_PAGE_COLUMNS).join(drive, drive.seq == Statement.seq).where(drive.key == query.keys[0])
+        stmt = select(*_PAGE_COLUMNS).join(drive, drive.seq == Statement.seq).where(_matches(drive, query.keys[0]))
         for key in query.keys[1:]:
             other = aliased(StatementKey)
-            stmt = stmt.where(exists().where(other.seq == drive.seq, other.key == key))
+            stmt = stmt.where(exists().where(other.seq == drive.seq, _matches(other, key)))
     else:
         order_stored, order_seq = Statement.stored, Statement.seq
         stmt = select(*_PAGE_COLUMNS)
@@ -161,6 +161,11 @@ def run_query(query: StatementQuery) -> tuple[list, str | None]:
 def _more_serializer() -> URLSafeSerializer:
     """``more`` tokens are signed with the app's secret: a page can only continue a query this LRS began."""
     return URLSafeSerializer(current_app.secret_key, salt="xapi-more")
+
+
+def _matches(table, key: int | tuple[int, ...]):
+    """A key, or any of several (one person known by several identifiers, on the admin's records page)."""
+    return table.key.in_(key) if isinstance(key, tuple) else table.key == key
 
 
 def encode_more(query: StatementQuery, cursor: tuple[datetime, int]) -> str:

@@ -18,6 +18,7 @@ from tracking import services_query as queries
 from tracking.receivers import learner, site
 from tracking.statements import ADL_VERB, agent
 from tracking.validation import InvalidStatement
+from tracking.xapi_data import hash_key, ifi
 
 PAGE = 50
 
@@ -29,15 +30,22 @@ class RecordsFilter:
     activity: str = ""  # an activity IRI: its statements and those of activities inside it
 
 
-def person_agent(text: str) -> dict:
-    """The Agent Rapport records for the person with this email or employee id; any other email as an mbox."""
+def person_agents(text: str) -> list[dict]:
+    """The Agents that are the person with this email or employee id: the one Rapport records first, then the
+    others statements from outside may use (their mailbox, Rapport's account for them); any other email as an
+    mbox."""
     text = text.strip()
     person = db.session.scalar(select(Person).where(or_(func.lower(Person.email) == text.lower(),
                                                         Person.employee_id == text)))
     if person is not None:
-        return json.loads(agent(site(), learner(person)).to_json())
+        own = json.loads(agent(site(), learner(person)).to_json())
+        others = [{"mbox": f"mailto:{person.email}"},
+                  {"account": {"homePage": site().base.rstrip("/") + "/people", "name": str(person.id)}}]
+        if person.employee_id:
+            others.append({"account": {"homePage": site().base.rstrip("/"), "name": person.employee_id}})
+        return [own, *[a for a in others if ifi(a) != ifi(own)]]
     if "@" in text:
-        return {"mbox": f"mailto:{text}"}
+        return [{"mbox": f"mailto:{text}"}]
     raise DomainError(f"Nobody has the email or employee id {text!r}.", field="person")
 
 
@@ -45,8 +53,9 @@ def records_page(criteria: RecordsFilter, older: str | None = None) -> tuple[lis
     """One page of statements matching ``criteria`` and the token of the next (older) page, if any. ``older``
     continues a page of the same filter; a token of another filter is refused (:class:`DomainError`)."""
     params = {"limit": str(PAGE)}
-    if criteria.person:
-        params["agent"] = json.dumps(person_agent(criteria.person))
+    agents = person_agents(criteria.person) if criteria.person else []
+    if agents:
+        params["agent"] = json.dumps(agents[0])
     if criteria.verb:
         verb = criteria.verb.strip()
         params["verb"] = verb if ":" in verb else ADL_VERB + verb
@@ -62,5 +71,8 @@ def records_page(criteria: RecordsFilter, older: str | None = None) -> tuple[lis
         field = "verb" if "verb" in error.message else "activity" if "activity" in error.message else None
         raise DomainError(error.message.split(": ", 1)[-1], field=field) from None
     query.include_voided = True
+    if len(agents) > 1:  # any of the person's identifiers
+        own = hash_key("a", ifi(agents[0]))
+        query.keys = [tuple(hash_key("a", ifi(a)) for a in agents) if key == own else key for key in query.keys]
     derived.catch_up()  # statements still pending get their keys first
     return queries.run_query(query)

@@ -37,7 +37,7 @@ _DURATION = re.compile(
 _VERSION = re.compile(r"^1\.0\.\d+\Z")
 _SHA2 = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})\Z")
 # RFC 9110 media type: type "/" subtype, then parameters; printable ASCII only (it goes into response headers).
-_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?\Z")
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:[ \t]*;[\x20-\x7e]*)?\Z")
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                      "likert", "numeric", "other"}
 COMPONENT_LISTS = {"choices", "scale", "source", "target", "steps"}
@@ -130,6 +130,22 @@ def timestamp(value: Any, path: str, *, clamp: bool = False) -> datetime:
             _fail(path, f"{value!r} is outside the years 1000 to 9999 that this LRS stores")
         parsed = (EARLIEST if value < "5000" else LATEST) if parsed is None else min(max(parsed, EARLIEST), LATEST)
     return parsed
+
+
+def stored_timestamp(value: str) -> datetime | None:
+    """A timestamp as a statement in the log holds it: checked by :func:`timestamp` when it arrived, or by the
+    looser parser of versions before 2026-12-02 (``2026-03-31T09Z``, basic format, week dates). None if neither
+    reads it; never an error, so that old statements are still derived and compared."""
+    try:
+        return timestamp(value, "timestamp", clamp=True)
+    except InvalidStatement:
+        pass
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+        return min(max((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC), EARLIEST), LATEST)
+    except (ValueError, OverflowError, IndexError):
+        return None
 
 
 def language_map(value: Any, path: str) -> dict:

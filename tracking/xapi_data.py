@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from tracking.validation import COMPONENT_LISTS, CONTEXT_ACTIVITY_KINDS, IFI_KEYS, timestamp
+from tracking.validation import COMPONENT_LISTS, CONTEXT_ACTIVITY_KINDS, IFI_KEYS, stored_timestamp
 
 
 def dumps(value: Any) -> str:
@@ -157,14 +157,21 @@ def comparable(statement: dict, *, keep_timestamp: bool = True) -> dict:
         out.pop(key, None)
     if "timestamp" in out:
         if keep_timestamp:
-            out["timestamp"] = timestamp(out["timestamp"], "timestamp").isoformat()
+            out["timestamp"] = _same_moment(out["timestamp"])
         else:
             out.pop("timestamp")
     normalise_context_activities(out)
     sub = out["object"]
     if sub.get("objectType") == "SubStatement" and "timestamp" in sub:
-        sub["timestamp"] = timestamp(sub["timestamp"], "timestamp").isoformat()
+        sub["timestamp"] = _same_moment(sub["timestamp"])
     return _normal(out)
+
+
+def _same_moment(value: str) -> str:
+    """A timestamp written so that two ways of writing one moment compare equal (a stored statement may hold a
+    form that today's validation refuses: it is compared as it is written)."""
+    moment = stored_timestamp(value)
+    return moment.isoformat() if moment else value
 
 
 def normalise_context_activities(statement: dict) -> None:

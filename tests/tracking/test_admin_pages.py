@@ -70,11 +70,12 @@ def test_records_filter_by_person_verb_and_activity(lrs, client, factory):
     viewed = statement(verb="experienced", activity="course-1/lesson-2")
     viewed["actor"] = account
     other = statement(email="outsider@example.com", verb="completed", activity="lesson-9")
-    lrs.post_statements([hers, viewed, other])
+    from_crm = statement(email="nora@example.com", verb="launched", activity="crm")  # the CRM knows her mailbox
+    lrs.post_statements([hers, viewed, other, from_crm])
     login(client, factory.person(permissions=["admin"]))
-    assert set(_listed(client)) == {hers["id"], viewed["id"], other["id"]}
+    assert set(_listed(client)) == {hers["id"], viewed["id"], other["id"], from_crm["id"]}
     for who in ("nora@example.com", "NORA@example.com", "E-1"):
-        assert set(_listed(client, person=who)) == {hers["id"], viewed["id"]}, who
+        assert set(_listed(client, person=who)) == {hers["id"], viewed["id"], from_crm["id"]}, who
     assert _listed(client, person=nora.email, verb="completed") == [hers["id"]]
     assert _listed(client, verb="http://adlnet.gov/expapi/verbs/completed", activity=SITE + "course-1") == [
         hers["id"]]  # a course finds the statements of the lessons inside it

@@ -257,3 +257,11 @@ def test_state_merge_with_nan_is_400(lrs):
                        content_type="application/json").status_code == 204
     _assert_4xx_json(lrs.request("POST", "activities/state", params=params, data='{"b": NaN}',
                                  content_type="application/json"))
+
+
+@pytest.mark.parametrize("content_type", ["text/plain\r\n\r\n;injected: yes", "text/plain\n;x=1", "text/plain\u2028;x"])
+def test_an_attachment_content_type_that_would_break_headers_is_400(lrs, content_type):
+    data = b"certificate"
+    sent = statement(attachments=[_header(data, content_type=content_type)])
+    _assert_refused(_post(lrs, _multipart(sent, [(None, data)])), 400, "contentType")
+    assert lrs.get("statements", statementId=sent["id"]).status_code == 404

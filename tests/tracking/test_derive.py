@@ -221,3 +221,21 @@ def test_a_statement_that_cannot_be_derived_is_set_aside_and_the_others_go_throu
     both = lrs.get("statements", agent='{"mbox": "mailto:ann@example.com"}')
     assert {unreadable["id"], failing["id"]} <= {s["id"] for s in both.json["statements"]}
     assert "Could not be derived</dt><dd>0 statement(s)" in client.get("/tracking/").get_data(as_text=True)
+
+
+def test_statements_stored_by_an_earlier_version_in_looser_forms_are_still_derived_and_compared(lrs):
+    sent = statement(activity="lesson-old", verb="completed", timestamp="2026-03-31T09:00:00Z")
+    outside = statement(activity="lesson-odd")
+    outside["actor"] = {"objectType": "Agent", "account": {"homePage": "http://localhost/people", "name": "9" * 25}}
+    assert lrs.post_statements([sent, outside]).status_code == 200
+    body = db.session.scalar(select(Statement.body).where(Statement.id == sent["id"]))
+    db.session.execute(update(Statement).where(Statement.id == sent["id"]).values(  # as versions before 2026-12-02
+        body=body.replace('"2026-03-31T09:00:00Z"', '"2026-03-31T09Z"')))  # accepted it
+    db.session.commit()
+    found = lrs.get("statements", activity=SITE + "lesson-old")
+    assert found.status_code == 200 and [s["id"] for s in found.json["statements"]] == [sent["id"]]
+    assert _pending() == 0 and not services_derive.derive_failures()[0]
+    assert db.session.scalar(select(Progress.completed_at).where(
+        Progress.activity_id == SITE + "lesson-old")).isoformat().startswith("2026-03-31T09:00")
+    assert lrs.post_statements(sent).status_code == 200  # the same statement again: the same moment, no conflict
+    assert db.session.scalar(select(Progress.person_id).where(Progress.activity_id == SITE + "lesson-odd")) is None
