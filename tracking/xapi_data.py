@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from typing import Any
 
 import orjson
@@ -21,7 +20,10 @@ def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# Every byte to a space but digits to "0": a run of 19 digits is then a plain substring search (a regex over a batch
+# of statements cost about 5% of storing it).
+_DIGITS = bytes.maketrans(bytes(range(256)), b" " * 48 + b"0" * 10 + b" " * 198)
+_LONG_RUN = b"0" * 19
 
 
 def loads(body: bytes | str) -> Any:
@@ -30,7 +32,7 @@ def loads(body: bytes | str) -> Any:
     by the standard library, for exact integers beyond 64 bits. Raises ValueError."""
     data = body.encode() if isinstance(body, str) else body  # a str with a lone surrogate fails here
     value = orjson.loads(data)
-    if _LONG_NUMBER.search(data):
+    if _LONG_RUN in data.translate(_DIGITS):
         try:
             value = json.loads(data)
         except RecursionError:
