@@ -20,7 +20,7 @@ from tracking import signatures
 from tracking.bulk import db_time, insert_many, run_in
 from tracking.models import Activity, Attachment, Statement
 from tracking.services_clients import ClientPrincipal
-from tracking.validation import VOIDED, InvalidStatement, check_statement, new_uuid, timestamp
+from tracking.validation import VOIDED, InvalidStatement, check_statement, essence, new_uuid, timestamp
 from tracking.xapi_data import (
     actor_key,
     attachment_headers,
@@ -125,7 +125,7 @@ def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart])
                                            f"{len(part.content)} octets.")
                 if not part.content_type:  # kept with the type its statement gives it (and forwarded so)
                     parts[sha2] = part = AttachmentPart(header["contentType"], part.content)
-                if _media_type(part.content_type) != _media_type(header["contentType"]):
+                if essence(part.content_type) != essence(header["contentType"]):
                     raise InvalidStatement(f"{where}: contentType {header['contentType']!r} differs from the part's "
                                            f"Content-Type {part.content_type!r}.")
             elif "fileUrl" not in header:
@@ -137,11 +137,6 @@ def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart])
     unused = set(parts) - used
     if unused:
         raise InvalidStatement(f"Attachment part(s) {', '.join(sorted(unused))} match no attachment of any statement.")
-
-
-def _media_type(value: str) -> str:
-    """The type/subtype of a Content-Type, lower case, without parameters (they may be written either way)."""
-    return value.split(";")[0].strip().lower()
 
 
 def _check_voiding(fresh: list[dict]) -> None:

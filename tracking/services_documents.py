@@ -12,7 +12,7 @@ from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.types import utcnow
 from tracking.models import Document
-from tracking.validation import InvalidStatement
+from tracking.validation import InvalidStatement, essence
 from tracking.xapi_data import dumps, loads
 
 KINDS = ("state", "activity_profile", "agent_profile")
@@ -112,7 +112,7 @@ def post_document(scope: Scope, doc_id: str, content: bytes, content_type: str, 
 
 
 def _json_object(content: bytes, content_type: str, what: str) -> dict:
-    if content_type.split(";")[0].strip().lower() != "application/json":
+    if essence(content_type) != "application/json":
         raise InvalidStatement(f"{what} is not application/json, so it cannot be merged; PUT it instead.")
     try:
         value = loads(content)

@@ -78,6 +78,11 @@ def media_type(value: str) -> bool:
     return len(value) <= 255 and bool(_MEDIA_TYPE.match(value))
 
 
+def essence(content_type: str) -> str:
+    """The type/subtype of a Content-Type, lower case, without parameters (they may be written either way)."""
+    return content_type.split(";")[0].strip().lower()
+
+
 def iri(value: Any, path: str) -> str:
     if not isinstance(value, str) or not _IRI.match(value):
         _fail(path, f"{value!r} is not an absolute IRI (it needs a scheme, like https:)")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lms.extensions import csrf, db
 from tracking.services import AttachmentPart, iso, multipart_mixed
-from tracking.validation import InvalidStatement, media_type
+from tracking.validation import InvalidStatement, essence, media_type
 from tracking.xapi_data import loads
 
 VERSION = "1.0.3"
@@ -97,7 +97,7 @@ def read_request(allowed_methods: tuple[str, ...]) -> XapiRequest:
 
 def parse_statements(xreq: XapiRequest) -> tuple[list, dict[str, AttachmentPart]]:
     """The statements (and attachment parts) of a PUT or POST body."""
-    media = xreq.content_type.split(";")[0].strip().lower()
+    media = essence(xreq.content_type)
     parts: dict[str, AttachmentPart] = {}
     if media == "multipart/mixed":
         body, parts = _multipart(xreq.body, xreq.content_type)
@@ -132,7 +132,7 @@ def _multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, Attachm
             headers[name.strip().lower()] = value.strip()
         sections.append((headers, content))
     first_headers, statements = sections[0]
-    if first_headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+    if essence(first_headers.get("content-type", "")) != "application/json":
         raise InvalidStatement("The first multipart/mixed part must hold the statements as application/json.")
     parts = {}
     for headers, content in sections[1:]:
