@@ -81,12 +81,17 @@ def _agent_ids(agent: dict | None) -> list[str]:
     return ids
 
 
+def _parts(statement: dict) -> list[tuple[str, dict]]:
+    """The statement and, if its object is one, its SubStatement (which has actor, verb, object, context and
+    attachments of its own), each with the path prefix of its properties."""
+    target = statement["object"]
+    return [("", statement)] + ([("object.", target)] if target.get("objectType") == "SubStatement" else [])
+
+
 def mentioned_activities(statement: dict) -> list[str]:
     """The id of every Activity in a statement: its object, its context's, and those of its SubStatement."""
     found = []
-    for holder in (statement, statement["object"] if statement["object"].get("objectType") == "SubStatement" else {}):
-        if not holder:
-            continue
+    for _, holder in _parts(statement):
         if holder["object"].get("objectType", "Activity") == "Activity":
             found.append(holder["object"]["id"])
         found += _context_activities(holder.get("context", {}))
@@ -179,8 +184,7 @@ def _same_moment(value: str) -> str:
 def normalise_context_activities(statement: dict) -> None:
     """Every contextActivities value as an array, in the statement and its SubStatement (xAPI-Data 2.4.6.2: the LRS
     MUST return every value as an array, even if it arrived as a single Activity Object)."""
-    target = statement["object"]
-    for holder in (statement, target if target.get("objectType") == "SubStatement" else {}):
+    for _, holder in _parts(statement):
         context = holder.get("context", {})
         for kind, items in context.get("contextActivities", {}).items():
             context["contextActivities"][kind] = items if isinstance(items, list) else [items]
@@ -188,11 +192,8 @@ def normalise_context_activities(statement: dict) -> None:
 
 def attachment_headers(statement: dict) -> list[tuple[str, dict]]:
     """The Attachment objects of a statement and of its SubStatement, each with where it is."""
-    found = [(f"attachments[{n}]", header) for n, header in enumerate(statement.get("attachments", []))]
-    target = statement["object"]
-    if target.get("objectType") == "SubStatement":
-        found += [(f"object.attachments[{n}]", header) for n, header in enumerate(target.get("attachments", []))]
-    return found
+    return [(f"{prefix}attachments[{n}]", header) for prefix, holder in _parts(statement)
+            for n, header in enumerate(holder.get("attachments", []))]
 
 
 def same_statement(received: dict, stored: dict) -> bool:
