@@ -6,7 +6,7 @@ of statements costs a walk of about one page of index entries; voided statements
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 
@@ -16,7 +16,7 @@ from lms.people.models import Person
 from tracking import services_derive as derived
 from tracking import services_query as queries
 from tracking.receivers import learner, site
-from tracking.statements import ADL_VERB, agent
+from tracking.statements import ACTOR_KINDS, ADL_VERB, agent
 from tracking.validation import InvalidStatement
 from tracking.xapi_data import hash_key, ifi
 
@@ -38,12 +38,13 @@ def person_agents(text: str) -> list[dict]:
     person = db.session.scalar(select(Person).where(or_(func.lower(Person.email) == text.lower(),
                                                         Person.employee_id == text)))
     if person is not None:
-        own = json.loads(agent(site(), learner(person)).to_json())
-        others = [{"mbox": f"mailto:{person.email}"},
-                  {"account": {"homePage": site().base.rstrip("/") + "/people", "name": str(person.id)}}]
-        if person.employee_id:
-            others.append({"account": {"homePage": site().base.rstrip("/"), "name": person.employee_id}})
-        return [own, *[a for a in others if ifi(a) != ifi(own)]]
+        own, who = site(), learner(person)
+        # As statements.agent writes them: the configured kind first, then the others, and the /people account
+        # Rapport uses for someone without an employee id (who may have been given one since).
+        forms = [(own, who)] + [(replace(own, actor=kind), who) for kind in ACTOR_KINDS if kind != own.actor]
+        forms.append((replace(own, actor="account"), replace(who, employee_id=None)))
+        agents = [json.loads(agent(place, someone).to_json()) for place, someone in forms]
+        return [a for n, a in enumerate(agents) if ifi(a) not in {ifi(b) for b in agents[:n]}]
     if "@" in text:
         return [{"mbox": f"mailto:{text}"}]
     raise DomainError(f"Nobody has the email or employee id {text!r}.", field="person")
