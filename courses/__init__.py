@@ -18,5 +18,8 @@ plugin = Plugin(
         "LMS_RECOMPLETION_DAYS": 30,  # days to re-complete a course whose new version requires it
     },
     menu=(MenuItem("My learning", "courses.learning", Permission.LEARNER, order=10),
-          MenuItem("Authoring", "courses.author_index", Permission.TRAINER, order=30)),
+          # The team page with each report's learning stands in for the host's plain one.
+          MenuItem("My team", "courses.team", Permission.MANAGER, order=20, replaces="home.team"),
+          MenuItem("Authoring", "courses.author_index", Permission.TRAINER, order=30),
+          MenuItem("Learning paths", "courses.author_paths", Permission.PROGRAM_OFFICE, order=35)),
 )

@@ -366,16 +366,17 @@ def _check_completion(enrolment: Enrolment) -> None:
                                                           events.place_ref(enrolment), enrolment.started_at,
                                                           enrolment.completed_at))
     if enrolment.assignment_id:
-        _check_path(db.session.get(PathAssignment, enrolment.assignment_id))
+        check_path(db.session.get(PathAssignment, enrolment.assignment_id))
 
 
-def _check_path(assignment: PathAssignment | None) -> None:
+def check_path(assignment: PathAssignment | None) -> None:
+    """Complete a path assignment whose every course is completed (or waived)."""
     if assignment is None or assignment.status != "assigned":
         return
     course_ids = [step.course_id for step in assignment.path.steps]
     completed = set(db.session.scalars(select(Enrolment.course_id).where(
         Enrolment.person_id == assignment.person_id, Enrolment.course_id.in_(course_ids),
-        Enrolment.status == "completed")))
+        Enrolment.status.in_(("completed", "waived")), Enrolment.remedial_module.is_(None))))
     if set(course_ids) <= completed:
         assignment.status, assignment.completed_at = "completed", utcnow()
         if assignment.path.recertify_months:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from courses.enrolment import enrol
 from courses.learning import locked_by, required_keys
@@ -29,9 +29,41 @@ def available_courses(person: Person) -> list[Course]:
         .order_by(Course.title)))
 
 
+def open_to(person: Person) -> Select:
+    """Published, non-remedial courses a person may take: aimed at their job role, or at no role in particular."""
+    from courses.models import course_job_role
+
+    aimed = select(course_job_role.c.course_id)
+    mine = aimed.where(course_job_role.c.job_role_id == person.job_role_id)
+    return select(Course).where(Course.status == "published", Course.kind != "remedial",
+                                or_(Course.id.in_(mine), Course.id.not_in(aimed)))
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    course: Course
+    enrolment: Enrolment | None  # the learner's current (or finished) enrolment in it
+
+
+def catalogue(person: Person, search: str = "") -> list[CatalogueEntry]:
+    """The courses open to the person, matching ``search`` in the title or summary (every word), by title."""
+    query = open_to(person)
+    for word in search.split()[:8]:
+        pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(or_(Course.title.ilike(pattern), Course.summary.ilike(pattern)))
+    courses = list(db.session.scalars(query.order_by(Course.title)))
+    mine = {}
+    for enrolment in db.session.scalars(select(Enrolment).where(
+            Enrolment.person_id == person.id, Enrolment.course_id.in_([c.id for c in courses]),
+            Enrolment.remedial_module.is_(None), Enrolment.status.not_in(("replaced", "withdrawn")))
+            .order_by(Enrolment.assigned_at)):
+        mine[enrolment.course_id] = enrolment
+    return [CatalogueEntry(course, mine.get(course.id)) for course in courses]
+
+
 def enrol_self(person: Person, course_id: int) -> Enrolment:
-    """Enrol in a course aimed at one's own role (NotFound for any other course)."""
-    course = next((c for c in available_courses(person) if c.id == course_id), None)
+    """Enrol in a course open to the person (NotFound for any other course)."""
+    course = db.session.scalar(open_to(person).where(Course.id == course_id))
     if course is None:
         raise NotFound("That course is not open to you.")
     return enrol(person, course, source="self")

@@ -99,7 +99,9 @@ def _course_form(course: Course | None) -> CourseForm:
 def _course_info(form: CourseForm) -> authoring.CourseInfo:
     return authoring.CourseInfo(slug=form.slug.data, title=form.title.data, kind=form.kind.data,
                                 summary=form.summary.data or "", estimated_minutes=form.estimated_minutes.data or 0,
-                                job_role_ids=tuple(form.job_role_ids.data or ()))
+                                job_role_ids=tuple(form.job_role_ids.data or ()),
+                                min_lesson_seconds=form.min_lesson_seconds.data or 0,
+                                require_scroll=bool(form.require_scroll.data))
 
 
 @bp.route("/author/courses/new", methods=["GET", "POST"])

@@ -93,7 +93,8 @@ def _learner_css() -> bool:
 
 
 def _lesson_info(form: LessonForm) -> authoring.LessonInfo:
-    return authoring.LessonInfo(title=form.title.data, body=form.body.data or "", minutes=form.minutes.data or 5)
+    return authoring.LessonInfo(title=form.title.data, body=form.body.data or "", minutes=form.minutes.data or 5,
+                                slug=form.slug.data or "")
 
 
 @bp.route("/author/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
@@ -128,7 +129,8 @@ def author_preview():
     text = data.get("markdown") if isinstance(data, dict) else None
     if not isinstance(text, str):
         return jsonify(error='Send JSON {"markdown": "..."}.'), 400
-    return jsonify(html=markdown.render(text))
+    return jsonify(html=markdown.render(text),
+                   problems=[f"line {line}: {message}" for line, message in markdown.problems(text)])
 
 
 # --- quizzes ------------------------------------------------------------------------------------------------------
@@ -149,7 +151,8 @@ def _quiz_form(quiz: Quiz | None) -> QuizForm:
 def _quiz_info(form: QuizForm) -> authoring.QuizInfo:
     return authoring.QuizInfo(title=form.title.data, pass_mark=form.pass_mark.data,
                               max_attempts=form.max_attempts.data or 0, draw=form.draw.data or None,
-                              remedial=form.remedial.data or None)
+                              remedial=form.remedial.data or None, feedback=form.feedback.data,
+                              lessons_first=bool(form.lessons_first.data))
 
 
 @bp.route("/author/modules/<int:module_id>/quizzes/new", methods=["GET", "POST"])
@@ -187,6 +190,7 @@ def _question_form(question: Question | None) -> QuestionForm:
     return QuestionForm(data={
         "type": question.type, "topic": question.topic, "prompt": question.prompt,
         "explanation": question.explanation, "answer": answer if question.type == "true_false" else "true",
+        "shuffle": question.shuffle,
         "options": options + [{}] * (OPTION_ROWS - len(options)),
     })
 
@@ -198,7 +202,8 @@ def _question_info(form: QuestionForm) -> authoring.QuestionInfo:
         options = tuple({"text": row.text.data or "", "correct": bool(row.correct.data),
                          "explanation": row.explanation.data or ""} for row in form.options)
     return authoring.QuestionInfo(type=form.type.data, prompt=form.prompt.data or "", options=options,
-                                  explanation=form.explanation.data or "", topic=form.topic.data or "")
+                                  explanation=form.explanation.data or "", topic=form.topic.data or "",
+                                  shuffle=bool(form.shuffle.data))
 
 
 def _question_page(form: QuestionForm, quiz: Quiz, question: Question | None):
