@@ -145,7 +145,8 @@ class RuleForm(Form):
     department_id = SelectField("Department", coerce=_optional_id, validate_choice=False)
     wave_id = SelectField("Rollout wave", coerce=_optional_id, validate_choice=False)
     new_hire = SelectField("Hire date", choices=choices([("", "Anyone"), ("yes", "New hires only"),
-                                                         ("no", "Not new hires")]))
+                                                         ("no", "Not new hires")]),
+                           validate_choice=False, default="")
 
 
 class PathForm(FlaskForm):

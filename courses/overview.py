@@ -98,7 +98,7 @@ def my_learning(person: Person, on: date, soon_days: int = 7) -> dict[str, list[
     for enrolment in enrolments:
         lessons, _quizzes = required_keys(enrolment)
         item = LearningItem(enrolment, done_counts.get(enrolment.id, 0), len(lessons), locked_by(enrolment))
-        if enrolment.status == "completed":
+        if enrolment.status in ("completed", "waived"):
             groups["completed"].append(item)
         elif enrolment.due_date and enrolment.due_date < on:
             groups["overdue"].append(item)
