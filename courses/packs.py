@@ -236,10 +236,11 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     if text is None:
         return None
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---" or "---" not in [x.strip() for x in lines[1:]]:
+    # The closing --- starts its line: an indented "---" is a folded front-matter value (a long title), not the end.
+    if not lines or lines[0].strip() != "---" or "---" not in [x.rstrip() for x in lines[1:]]:
         reader.problem(name, 1, "a lesson starts with front matter between --- lines (title, minutes)")
         return None
-    end = [x.strip() for x in lines].index("---", 1)
+    end = [x.rstrip() for x in lines].index("---", 1)
     meta = reader.yaml(name, "\n".join(lines[1:end]), first_line=2)
     if meta is None and not reader.problems:
         meta = {}
