@@ -289,6 +289,15 @@ def correct_options(question: dict[str, Any]) -> list[int]:
     return [i for i, option in enumerate(question["options"]) if option.get("correct")]
 
 
+def mark(question: dict[str, Any], answer: list[int]) -> tuple[list[int], bool]:
+    """The chosen option indexes as kept (valid ones, one for a single-answer question) and whether they are right.
+    Writes nothing: the trainer's preview marks with it too."""
+    chosen = sorted({i for i in answer if 0 <= i < len(question["options"])})
+    if question["type"] != "multiple":
+        chosen = chosen[:1]
+    return chosen, chosen == correct_options(question)
+
+
 def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizAttempt:
     """Mark an attempt on the server. Answers are option indexes in the question's own order (whatever order the
     attempt showed them in). A question left unanswered counts as wrong."""
@@ -303,10 +312,7 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizA
     score, clean = 0, {}
     for key in attempt.question_keys:
         question = questions[key]
-        chosen = sorted({i for i in answers.get(key, []) if 0 <= i < len(question["options"])})
-        if question["type"] != "multiple":
-            chosen = chosen[:1]
-        correct = chosen == correct_options(question)
+        chosen, correct = mark(question, answers.get(key, []))
         score += correct
         clean[key] = chosen
         signals.quiz_answered.send(None, event=AnswerEvent(learner, place, quiz_ref, attempt.id,

@@ -5,4 +5,4 @@ bp = Blueprint("courses", __name__, url_prefix="/learning", template_folder="../
                static_folder="../static", static_url_path="/static")
 
 # Modules whose routes register on bp:
-from courses.views import author, author_content, catalogue, learner, paths, people, results  # noqa: E402,F401
+from courses.views import author, author_content, catalogue, learner, paths, people, preview, results  # noqa: E402,F401
