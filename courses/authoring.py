@@ -151,7 +151,9 @@ def lesson_slug(course: Course, wanted: str, lesson: Lesson | None) -> str:
 
 def check_lesson_body(body: str) -> None:
     """The one rule for lesson text, in the editor and in course packs: what the editor saves, a pack accepts."""
-    found = markdown.problems(body)
+    from courses import media
+
+    found = sorted(markdown.problems(body) + media.embed_problems(body))
     if found:
         raise DomainError("; ".join(f"line {line}: {message}" for line, message in found), field="body")
 
@@ -258,20 +260,25 @@ def delete(item: Module | Lesson | Quiz | Question) -> None:
 
 def snapshot(course: Course) -> dict[str, Any]:
     """The course as learners get it: every field a version needs, lesson HTML rendered and sanitised."""
+    from courses import media
+
+    hosts = media.allowed_hosts()
     return {
         "slug": course.slug, "title": course.title, "kind": course.kind, "summary": course.summary,
         "estimated_minutes": course.estimated_minutes, "job_roles": sorted(r.code for r in course.job_roles),
         "min_lesson_seconds": course.min_lesson_seconds, "require_scroll": course.require_scroll,
         "modules": [{
             "slug": m.slug, "title": m.title, "summary": m.summary,
-            "items": [_lesson_snapshot(i) if isinstance(i, Lesson) else _quiz_snapshot(i) for i in m.items],
+            "items": [_lesson_snapshot(i, hosts) if isinstance(i, Lesson) else _quiz_snapshot(i) for i in m.items],
         } for m in course.modules],
     }
 
 
-def _lesson_snapshot(lesson: Lesson) -> dict[str, Any]:
+def _lesson_snapshot(lesson: Lesson, hosts: list[str]) -> dict[str, Any]:
+    from courses import media
+
     return {"type": "lesson", "key": lesson.key, "slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes,
-            "markdown": lesson.body, "html": markdown.render(lesson.body)}
+            "markdown": lesson.body, "html": media.render_lesson(lesson.body, hosts)}
 
 
 def _quiz_snapshot(quiz: Quiz) -> dict[str, Any]:

@@ -211,3 +211,38 @@ class ExtraAttemptsForm(FlaskForm):
 
 class ResetAttemptForm(FlaskForm):
     submit = SubmitField("Reset attempt")
+
+
+# --- media --------------------------------------------------------------------------------------------------------
+
+class ImageUploadForm(FlaskForm):
+    image = FileField("Image (PNG, JPEG, GIF or WebP)", validators=[FileRequired()],
+                      description="Checked by its content; at most 5 MiB. You get the Markdown to paste into a lesson.")
+    submit = SubmitField("Upload")
+
+
+class EmbedHostForm(FlaskForm):
+    host = StringField("Host", validators=[DataRequired(), Length(max=200)],
+                       description="e.g. www.youtube-nocookie.com, player.vimeo.com, docs.google.com")
+    submit = SubmitField("Allow embeds from this host")
+
+
+# --- question bank and duplication --------------------------------------------------------------------------------
+
+class BankImportForm(FlaskForm):
+    file = FileField("Questions file", validators=[FileRequired()],
+                     description="GIFT (Moodle's text format, .gift or .txt) or CSV with the columns type, topic, "
+                                 "prompt, option1 .. option6, correct, explanation.")
+    format = SelectField("Format", choices=choices([("gift", "GIFT"), ("csv", "CSV")]))
+    submit = SubmitField("Import into the bank")
+
+
+class BankPickForm(FlaskForm):
+    question_ids = MultiCheckboxField("Questions", coerce=int)
+    submit = SubmitField("Add to the quiz")
+
+
+class DuplicateForm(FlaskForm):
+    title = StringField("Title of the copy", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Slug of the copy", validators=[DataRequired(), Length(max=80), SLUG_RULE])
+    submit = SubmitField("Duplicate")

@@ -253,7 +253,9 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     minutes = _need(reader, name, meta, "minutes", int)
     body = authoring.normal_body("\n".join(lines[end + 1:]))
     body_start = end + 2 + (len(lines[end + 1:]) - len("\n".join(lines[end + 1:]).lstrip("\n").split("\n")))
-    for line, message in markdown.problems(body):
+    from courses.media import embed_problems  # the editor's rule too (authoring.check_lesson_body)
+
+    for line, message in sorted(markdown.problems(body) + embed_problems(body)):
         reader.problem(name, body_start + line - 1, message)
     stem = PurePosixPath(name).stem
     slug = str(meta.get("slug") or authoring.slugify(re.sub(r"^\d+-", "", stem)))

@@ -5,4 +5,15 @@ bp = Blueprint("courses", __name__, url_prefix="/learning", template_folder="../
                static_folder="../static", static_url_path="/static")
 
 # Modules whose routes register on bp:
-from courses.views import author, author_content, catalogue, learner, paths, people, preview, results  # noqa: E402,F401
+from courses.views import (  # noqa: E402,F401
+    author,
+    author_content,
+    bank,
+    catalogue,
+    learner,
+    media,
+    paths,
+    people,
+    preview,
+    results,
+)

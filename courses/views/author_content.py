@@ -7,7 +7,7 @@ import os
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from courses import authoring, markdown
+from courses import authoring, markdown, media
 from courses.forms import OPTION_ROWS, LessonForm, ModuleForm, QuestionForm, QuizForm
 from courses.models import Course, Lesson, Module, Question, Quiz
 from courses.views import bp
@@ -81,7 +81,7 @@ def author_module(module_id: int):
 
 def _lesson_page(form: LessonForm, module: Module, lesson: Lesson | None):
     # The preview always shows the text in the form: saved, just previewed, or refused with the other fields.
-    preview = markdown.render(form.body.data or "")
+    preview = media.render_lesson(form.body.data or "")
     status = 200 if form.preview.data else page_status()
     return render_template("courses/author/lesson.html", form=form, module=module, course=module.course,
                            lesson=lesson, preview=preview, learner_css=_learner_css()), status
@@ -129,8 +129,8 @@ def author_preview():
     text = data.get("markdown") if isinstance(data, dict) else None
     if not isinstance(text, str):
         return jsonify(error='Send JSON {"markdown": "..."}.'), 400
-    return jsonify(html=markdown.render(text),
-                   problems=[f"line {line}: {message}" for line, message in markdown.problems(text)])
+    return jsonify(html=media.render_lesson(text), problems=[
+        f"line {line}: {message}" for line, message in sorted(markdown.problems(text) + media.embed_problems(text))])
 
 
 # --- quizzes ------------------------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def test_people_without_the_trainer_permission_get_403_everywhere(app, factory, 
     module = course.modules[0]
     quiz = module.quizzes[0]
     ids = {"course_id": course.id, "module_id": module.id, "lesson_id": module.lessons[0].id, "quiz_id": quiz.id,
-           "question_id": quiz.questions[0].id, "path_id": 1}
+           "question_id": quiz.questions[0].id, "path_id": 1, "host_id": 1, "key": "x"}
     client = as_person(factory.person(permissions=permissions))
     token = csrf_token(client, "/auth/account")
 
