@@ -119,7 +119,7 @@ def locked_by(enrolment: Enrolment) -> Course | None:
             return None
         done = db.session.scalar(select(func.count()).select_from(Enrolment).where(
             Enrolment.person_id == enrolment.person_id, Enrolment.course_id == step.course_id,
-            Enrolment.status == "completed"))
+            Enrolment.status.in_(("completed", "waived"))))
         if not done:
             return step.course
     return None

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 
 from courses.enrolment import enrol
 from courses.learning import locked_by, required_keys
-from courses.models import Course, Enrolment, LessonProgress
+from courses.models import Course, Enrolment, LessonProgress, PathAssignment
 from lms.errors import NotFound
 from lms.extensions import db
 from lms.people.models import Person
@@ -109,3 +109,24 @@ def my_learning(person: Person, on: date, soon_days: int = 7) -> dict[str, list[
         else:
             groups["assigned"].append(item)
     return groups
+
+
+def path_notes(person: Person, assignments: list[PathAssignment]) -> dict[int, list[str]]:
+    """Why a path cannot be started yet when its courses wait on another, ordered path (a course two paths share
+    is one enrolment, which belongs to the path that assigned it first): assignment id -> sentences."""
+    open_enrolments = {e.course_id: e for e in db.session.scalars(select(Enrolment).where(
+        Enrolment.person_id == person.id, Enrolment.status.in_(("assigned", "in_progress")),
+        Enrolment.remedial_module.is_(None)))}
+    notes: dict[int, list[str]] = {}
+    for assignment in assignments:
+        for step in assignment.path.steps:
+            enrolment = open_enrolments.get(step.course_id)
+            if enrolment is None or enrolment.assignment_id in (None, assignment.id):
+                continue
+            blocker = locked_by(enrolment)
+            if blocker is not None:
+                owner = db.session.get(PathAssignment, enrolment.assignment_id)
+                notes.setdefault(assignment.id, []).append(
+                    f"“{step.course.title}” opens after “{blocker.title}”: your path “{owner.path.title}” is taken "
+                    "in order.")
+    return notes

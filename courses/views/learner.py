@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from courses import assessment, learning, overview
 from courses.enrolment import today
-from courses.models import Course, Enrolment
+from courses.models import Course, Enrolment, PathAssignment
 from courses.views import bp
 from lms.errors import DomainError
 from lms.extensions import db
@@ -100,8 +100,9 @@ def _question_for_learner(question: dict[str, Any], order: list[int]) -> dict[st
 def my_learning() -> str:
     groups = overview.my_learning(current_user, today())
     shown = [(key, label) for key, label in SECTIONS if groups[key]]
+    paths = learning.my_paths(current_user)
     return render_template("courses/learner/my_learning.html", groups=groups, shown=shown,
-                           paths=learning.my_paths(current_user), today=today(),
+                           paths=paths, notes=overview.path_notes(current_user, paths), today=today(),
                            available=overview.available_courses(current_user))
 
 
@@ -123,8 +124,11 @@ def course(enrolment_id: int) -> str:
                              learning.submitted_attempts(enrolment, item["key"]))
                for item in view.sequence if item["type"] == "quiz"}
     unlocks = db.session.get(Enrolment, enrolment.unlocks_enrolment_id) if enrolment.unlocks_enrolment_id else None
+    locked_path = None
+    if view.locked_by is not None and enrolment.assignment_id:
+        locked_path = db.session.get(PathAssignment, enrolment.assignment_id).path.title
     return render_template("courses/learner/course.html", enrolment=enrolment, view=view, quizzes=quizzes,
-                           version=learning.version_of(enrolment), unlocks=unlocks)
+                           version=learning.version_of(enrolment), unlocks=unlocks, locked_path=locked_path)
 
 
 @bp.route("/e/<int:enrolment_id>/lesson/<key>")

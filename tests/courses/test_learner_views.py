@@ -365,3 +365,27 @@ def test_tampered_answers_and_wrong_item_kinds_are_handled_without_errors(client
 def test_people_without_the_learner_permission_are_refused(client, factory, as_person):
     as_person(factory.person(permissions=(Permission.TRAINER,)))
     assert client.get("/learning/").status_code == 403
+
+
+def test_a_path_whose_only_course_waits_on_another_ordered_path_says_why(client, factory, as_person):
+    learner = factory.person()
+    first = build_course("first", title="First steps")
+    shared = build_course("shared", title="Shared course")
+    ordered = LearningPath(slug="rollout", title="Rollout", ordered=True,
+                           steps=[PathCourse(course=first, position=0), PathCourse(course=shared, position=1)],
+                           rules=[PathRule(job_role_id=learner.job_role_id)])
+    db.session.add(ordered)
+    db.session.commit()
+    assign_paths([learner.id])
+    alone = LearningPath(slug="refresh", title="Refresh", ordered=False, steps=[PathCourse(course=shared, position=0)],
+                         rules=[PathRule(job_role_id=learner.job_role_id)])
+    db.session.add(alone)
+    db.session.commit()
+    assign_paths([learner.id])
+    db.session.commit()
+    as_person(learner)
+    html = page(client, "/learning/")
+    refresh_row = html.split(">Refresh", 1)[1].split("</tr>", 1)[0]
+    assert "“Shared course” opens after “First steps”: your path “Rollout” is taken in order." in refresh_row
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == shared.id))
+    assert "your learning path “Rollout” is taken in order" in page(client, f"/learning/e/{enrolment.id}")
