@@ -28,10 +28,9 @@ def load_starter_library(sender, people, **kwargs) -> None:
     """The demo gets the starter course packs and paths, assigned to everyone they match."""
     from sqlalchemy import select
 
+    from courses import media
     from lms.extensions import db
     from lms.people.models import Person
-
-    from courses import media
 
     for host in ("www.youtube-nocookie.com", "player.vimeo.com", "docs.google.com"):
         media.add_host(host, actor_id=None)

@@ -76,13 +76,15 @@ class TeamMember:
 def team_learning(person_ids: list[int], on: date) -> dict[int, TeamMember]:
     """Each person's learning at a glance, for the manager's team page."""
     members = {person_id: TeamMember(person_id) for person_id in person_ids}
+    started = set(db.session.scalars(select(Enrolment.assignment_id).where(
+        Enrolment.person_id.in_(person_ids), Enrolment.started_at.is_not(None), Enrolment.assignment_id.is_not(None))))
     for assignment in db.session.scalars(select(PathAssignment).where(
             PathAssignment.person_id.in_(person_ids), PathAssignment.status.in_(("assigned", "completed")))
             .order_by(PathAssignment.due_date.is_(None), PathAssignment.due_date)):
         late = assignment.status == "assigned" and assignment.due_date is not None and assignment.due_date < on
-        members[assignment.person_id].paths.append((
-            assignment.path.title, "Completed" if assignment.status == "completed" else (
-                "Overdue" if late else "In progress"), assignment.due_date, late))
+        status = "Completed" if assignment.status == "completed" else (
+            "Overdue" if late else "In progress" if assignment.id in started else "Not started")
+        members[assignment.person_id].paths.append((assignment.path.title, status, assignment.due_date, late))
     enrolments = db.session.scalars(select(Enrolment).where(
         Enrolment.person_id.in_(person_ids), Enrolment.status.in_((*OPEN, "completed")))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date)).all()
