@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
-from lms.mail.services import deliver_queued_after_request
+from lms.mail import kicker
 from lms.permissions import Permission, refuse_undeclared_views
 from lms.plugins import MenuItem
 
@@ -84,13 +84,12 @@ def _security_headers(response):
 
 
 def _deliver_mail(response):
-    try:
-        deliver_queued_after_request()
-    except Exception:  # a mail failure must not fail the request; the worker retries
-        db.session.rollback()
+    """Hand the mail this request queued (committed by now) to the background sender: the response does not wait."""
+    ids = g.pop("lms_queued_mail_ids", None)
+    if ids:
         from flask import current_app
 
-        current_app.logger.exception("sending queued mail after request failed")
+        kicker.kick(current_app._get_current_object(), ids)
     return response
 
 
