@@ -48,7 +48,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(state.cli)
 
     from lms import web
+    from lms.auth.services import render_reset_mails
 
+    state.mail_renderers["password_reset"] = render_reset_mails  # plugins may add or replace renderers
     web.init_app(app)
     state.plugins = load_plugins(app, list(app.config["LMS_PLUGINS"]))
     state.menu.sort(key=lambda item: (item.order, item.label))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,7 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    from lms.admin import mail_views  # noqa: F401  (its routes register on the admin blueprint)
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp
@@ -152,7 +153,7 @@ def _template_context():
 
     state = current_app.extensions["lms"]
     menu = []
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:  # mail is rendered outside requests too
         menu = [item for item in state.menu if item.permission is None or current_user.can(item.permission)]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}

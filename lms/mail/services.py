@@ -50,6 +50,17 @@ def queue_mail(to_address: str, subject: str, text_body: str, html_body: str | N
     return mail
 
 
+def queue_to_render(to_address: str, *, source: str, person_id: int | None = None, category: str = "account",
+                    source_id: int | None = None) -> OutgoingMail:
+    """Queue one mail without a body: the renderer of ``source`` writes it when it is sent (after the response)."""
+    mail = OutgoingMail(to_address=to_address.strip(), person_id=person_id, category=category, source=source,
+                        source_id=source_id, status="queued", attempts=0, next_attempt_at=utcnow())
+    db.session.add(mail)
+    db.session.flush()
+    g.setdefault("lms_queued_mail_ids", []).append(mail.id)
+    return mail
+
+
 def queue_rendered(recipients: Select, *, source: str, source_id: int, category: str,
                    status: str = "queued") -> int:
     """One row per recipient of ``recipients`` (a select of ``person_id, to_address``), rendered when sent by the
