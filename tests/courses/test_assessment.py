@@ -219,7 +219,7 @@ def starter_quizzes() -> list[tuple[str, dict]]:
     return found
 
 
-def test_no_option_position_holds_the_right_answer_more_than_40_percent_of_the_time():
+def test_no_option_position_holds_the_right_answer_more_than_40_percent_of_the_time(app):
     positions = Counter()
     for _slug, quiz in starter_quizzes():
         for question in quiz["questions"]:
