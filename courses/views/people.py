@@ -38,7 +38,8 @@ def team() -> str:
     learning = records.team_learning([p.id for p in people], today())
     everyone = list(db.session.scalars(team_query(current_user.id, include_indirect=True)
                                        .with_only_columns(Person.id).order_by(None)))
-    weakest = results.question_figures(person_ids=everyone)[:5] if everyone else []
+    figures = results.question_figures(person_ids=everyone) if everyone else []
+    weakest = ([f for f in figures if f.answered >= 3] or figures)[:5]  # one answer says little about a question
     return render_template("courses/people/team.html", page=page, people=people, learning=learning,
                            include_indirect=include_indirect, weakest=weakest, today=today())
 
