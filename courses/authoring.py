@@ -258,11 +258,12 @@ def delete(item: Module | Lesson | Quiz | Question) -> None:
 
 # --- publishing -----------------------------------------------------------------------------------------------
 
-def snapshot(course: Course) -> dict[str, Any]:
-    """The course as learners get it: every field a version needs, lesson HTML rendered and sanitised."""
+def snapshot(course: Course, *, render: bool = True) -> dict[str, Any]:
+    """The course as learners get it: every field a version needs, lesson HTML rendered and sanitised (with
+    ``render=False`` the HTML is left out: comparing drafts needs only the Markdown)."""
     from courses import media
 
-    hosts = media.allowed_hosts()
+    hosts = media.allowed_hosts() if render else None
     return {
         "slug": course.slug, "title": course.title, "kind": course.kind, "summary": course.summary,
         "estimated_minutes": course.estimated_minutes, "job_roles": sorted(r.code for r in course.job_roles),
@@ -274,11 +275,12 @@ def snapshot(course: Course) -> dict[str, Any]:
     }
 
 
-def _lesson_snapshot(lesson: Lesson, hosts: list[str]) -> dict[str, Any]:
+def _lesson_snapshot(lesson: Lesson, hosts: list[str] | None) -> dict[str, Any]:
     from courses import media
 
+    html = media.render_lesson(lesson.body, hosts) if hosts is not None else None
     return {"type": "lesson", "key": lesson.key, "slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes,
-            "markdown": lesson.body, "html": media.render_lesson(lesson.body, hosts)}
+            "markdown": lesson.body, "html": html}
 
 
 def _quiz_snapshot(quiz: Quiz) -> dict[str, Any]:

@@ -19,11 +19,22 @@ def draft_changes(course: Course) -> list[str]:
     version = course.latest_version
     if version is None:
         return []
-    return diff(version.content, snapshot(course))
+    return diff(version.content, snapshot(course, render=False))
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal in everything the older snapshot records: a field added by a later release (a lesson's slug, a quiz's
+    feedback setting) or the rendered HTML is not an edit."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return all(key == "html" or _same(value, new.get(key)) for key, value in old.items())
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return old == new
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    changes = [f"course {label} changed" for key, label in _COURSE_FIELDS.items() if old.get(key) != new.get(key)]
+    changes = [f"course {label} changed" for key, label in _COURSE_FIELDS.items()
+               if key in old and not _same(old[key], new.get(key))]
     old_modules = {m["slug"]: m for m in old["modules"]}
     new_modules = {m["slug"]: m for m in new["modules"]}
     changes += [f"module “{m['title']}” added" for slug, m in new_modules.items() if slug not in old_modules]
@@ -41,7 +52,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         before = old_items.get(key)
         if before is None:
             changes.append(f"{kind} “{item['title']}” added")
-        elif kind == "lesson" and before != item:
+        elif kind == "lesson" and not _same(before, item):
             changes.append(f"lesson “{item['title']}” edited")
         elif kind == "quiz":
             changes += _quiz_changes(before, item)
@@ -55,12 +66,13 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _quiz_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     name = f"quiz “{new['title']}”"
-    changes = [f"{name}: {label} changed" for key, label in _QUIZ_FIELDS.items() if old.get(key) != new.get(key)]
+    changes = [f"{name}: {label} changed" for key, label in _QUIZ_FIELDS.items()
+               if key in old and not _same(old[key], new.get(key))]
     old_q = {q["key"]: q for q in old["questions"]}
     new_q = {q["key"]: q for q in new["questions"]}
     added = sum(1 for k in new_q if k not in old_q)
     removed = sum(1 for k in old_q if k not in new_q)
-    edited = sum(1 for k, q in new_q.items() if k in old_q and old_q[k] != q)
+    edited = sum(1 for k, q in new_q.items() if k in old_q and not _same(old_q[k], q))
     for count, what in ((added, "added"), (removed, "removed"), (edited, "edited")):
         if count:
             changes.append(f"{name}: {count} question{'s' if count != 1 else ''} {what}")

@@ -276,7 +276,9 @@ def start_attempt(enrolment: Enrolment, quiz_key: str, rng: random.Random | None
         if shuffles(by_key[key]):
             rng.shuffle(order)
         orders[key] = order
-    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_key=quiz_key, number=state.attempts_used + 1,
+    number = (db.session.scalar(select(func.max(QuizAttempt.number)).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_key == quiz_key)) or 0) + 1  # resets leave gaps
+    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_key=quiz_key, number=number,
                           question_keys=chosen, answers={}, option_orders=orders)
     if enrolment.started_at is None:
         enrolment.started_at, enrolment.status = utcnow(), "in_progress"

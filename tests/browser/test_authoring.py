@@ -83,6 +83,7 @@ def test_trainer_builds_and_publishes_a_course_that_reaches_a_sales_rep(page, br
     expect(preview.locator("a[href^='javascript']")).to_have_count(0)
     page.get_by_role("button", name="Save lesson").click()
     expect(page.locator(".field.has-error")).to_contain_text("raw HTML <script> is not allowed")
+    page.wait_for_load_state("load")  # author.js (deferred) listens for input from here on
     page.get_by_label("Lesson text (Markdown)").fill(LESSON)
     expect(page.locator("#preview-status")).to_have_text("Preview updated.")
     page.screenshot(path=str(artifacts / "authoring-lesson-preview.png"), full_page=True)

@@ -67,3 +67,16 @@ def test_the_preview_creates_no_learning_records(client, factory, as_person):
     after = row_counts()
     assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
     assert db.session.scalar(select(func.count()).select_from(text("enrolment"))) == 0
+
+
+def test_a_field_added_by_a_later_release_is_not_an_unpublished_change(app):
+    course = build_course("older", lessons=1, questions=1)
+    version = course.latest_version
+    content = {**version.content, "modules": [dict(m) for m in version.content["modules"]]}
+    for module in content["modules"]:
+        module["items"] = [{k: v for k, v in item.items() if k not in ("slug", "feedback", "lessons_first")}
+                           for item in module["items"]]
+    content.pop("require_scroll")
+    version.content = content  # as a version published before lesson slugs and feedback settings existed
+    db.session.commit()
+    assert drafts.draft_changes(course) == []
