@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer
 
 from courses import assessment, events
@@ -154,9 +155,12 @@ def view_lesson(enrolment: Enrolment, lesson_key: str) -> dict[str, Any]:
     now = utcnow()
     if enrolment.started_at is None:
         enrolment.started_at, enrolment.status = now, "in_progress"
-    progress = db.session.get(LessonProgress, (enrolment.id, lesson_key))
-    if progress is None:
-        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_key=lesson_key, first_viewed_at=now))
+    if db.session.get(LessonProgress, (enrolment.id, lesson_key)) is None:
+        # Two tabs (or two workers) may open the same lesson at once: the second insert is a no-op, not a 500.
+        insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(insert(LessonProgress).values(enrolment_id=enrolment.id, lesson_key=lesson_key,
+                                                         first_viewed_at=now)
+                           .on_conflict_do_nothing(index_elements=["enrolment_id", "lesson_key"]))
     db.session.flush()
     signals.lesson_viewed.send(None, event=LessonEvent(events.learner_ref(enrolment.person),
                                                        events.place_ref(enrolment, lesson_key),
