@@ -419,7 +419,7 @@ def export_pack(course: Course) -> dict[str, bytes]:
                                + item.body).encode()
                 items.append({"lesson": name})
             else:
-                name = item.source_name or f"quizzes/{item.key}.yaml"
+                name = item.source_name or _free(files, f"quizzes/{authoring.slugify(item.title)}", ".yaml")
                 quiz: dict[str, Any] = {"title": item.title, "pass_mark": item.pass_mark,
                                         "attempts": item.max_attempts}
                 if PurePosixPath(name).stem != item.key:
@@ -445,6 +445,14 @@ def export_pack(course: Course) -> dict[str, bytes]:
         course_data["require_scroll"] = True
     files["course.yaml"] = yaml.safe_dump(course_data, sort_keys=False, allow_unicode=True, width=110).encode()
     return files
+
+
+def _free(files: dict[str, bytes], stem: str, suffix: str) -> str:
+    """A readable file name not used yet in the pack (``-2``, ``-3``, ... when taken)."""
+    name, number = stem + suffix, 2
+    while name in files:
+        name, number = f"{stem}-{number}{suffix}", number + 1
+    return name
 
 
 def _export_question(question: Question) -> dict[str, Any]:

@@ -111,3 +111,21 @@ def test_the_editor_refuses_what_a_pack_refuses(app, text, refused):
         packs.parse_pack(files)
     assert refused in " ".join(pack_error.value.problems)
     db.session.rollback()
+
+
+def test_pack_file_names_are_readable(app):
+    course = authoring.save_course(CourseInfo(slug="names", title="Names", kind="culture"), course=None,
+                                   actor_id=None)
+    module = authoring.save_module(course, ModuleInfo(slug="m", title="M"))
+    authoring.save_lesson(module, LessonInfo(title="Qualifying a lead", body="Text."))
+    for _ in range(2):
+        quiz = authoring.save_quiz(module, QuizInfo(title="Check: leads"))
+        authoring.save_question(quiz, QuestionInfo(type="true_false", prompt="P",
+                                                   options=authoring.true_false_options(True)))
+    keys = [i.key for m in course.modules for i in m.items]
+    files = packs.export_pack(course)
+    assert sorted(files) == ["course.yaml", "lessons/01-qualifying-a-lead.md", "quizzes/check-leads-2.yaml",
+                             "quizzes/check-leads.yaml"]
+    imported, _ = packs.import_pack(files, actor_id=None, publish=False)
+    assert [i.key for m in imported.modules for i in m.items] == keys  # the keys travel inside the files
+    db.session.rollback()
