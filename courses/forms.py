@@ -181,6 +181,7 @@ class PathForm(FlaskForm):
 class AssignForm(FlaskForm):
     course_id = SelectField("Course", coerce=_optional_id, validate_choice=False)
     path_id = SelectField("Or a learning path", coerce=_optional_id, validate_choice=False)
+    person_ids = MultiCheckboxField("People in your team", coerce=int, validate_choice=False)
     people = TextAreaField("People", validators=[Optional(), Length(max=100_000)], render_kw={"rows": 4},
                            description="Emails or employee ids, one per line.")
     whole_team = BooleanField("Everyone who reports to me (directly or not)")

@@ -63,11 +63,16 @@ class Assignment:
 
 
 def resolve_people(actor: Person, lines: list[str], *, team_of: str | None = None,
-                   whole_team: bool = False) -> list[int]:
+                   whole_team: bool = False, chosen: list[int] = ()) -> list[int]:
     """Person ids from emails or employee ids (one per line), a manager's whole team (``team_of``: their email),
     or the actor's own team. Raises DomainError naming every line that is not a person ``actor`` may reach."""
     ids: list[int] = []
     problems: list[str] = []
+    if chosen:
+        reached = set(db.session.scalars(reachable(actor).where(Person.id.in_(chosen))))
+        if set(chosen) - reached:
+            raise NotFound("There is no such person in your team.")
+        ids = list(dict.fromkeys(chosen))
     for number, raw in enumerate(lines, start=1):
         value = raw.strip()
         if not value:

@@ -63,17 +63,24 @@ def assign_form():
     form.path_id.choices = choices([("", "—")] + [(p.id, p.title) for p in db.session.scalars(
         select(LearningPath).where(LearningPath.active.is_(True)).order_by(LearningPath.title))])
     is_manager_only = not overrides.sees_everyone(current_user)
+    form.person_ids.choices = choices((p.id, person_label(p)) for p in db.session.scalars(
+        team_query(current_user.id, include_indirect=True))) if current_user.can(Permission.MANAGER) else []
     if request.method == "GET":
         form.course_id.data = request.args.get("course_id", type=int)
         form.path_id.data = request.args.get("path_id", type=int)
         person_id = request.args.get("person_id", type=int)
         if person_id:
-            form.people.data = overrides.person_for(current_user, person_id).email
+            person = overrides.person_for(current_user, person_id)
+            if person_id in {c.value for c in form.person_ids.choices}:
+                form.person_ids.data = [person_id]
+            else:
+                form.people.data = person.email
     if form.validate_on_submit():
         def run():
             ids = overrides.resolve_people(current_user, (form.people.data or "").splitlines(),
                                            team_of=None if is_manager_only else form.team_of.data,
-                                           whole_team=bool(form.whole_team.data))
+                                           whole_team=bool(form.whole_team.data),
+                                           chosen=list(form.person_ids.data or []))
             return overrides.assign(current_user, ids, overrides.Assignment(
                 course_id=form.course_id.data if not form.path_id.data else None, path_id=form.path_id.data,
                 due_date=form.due_date.data)), len(ids)

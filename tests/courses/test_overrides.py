@@ -166,3 +166,20 @@ def test_trainer_overrides_are_audited_and_change_what_is_required(client, facto
     assert learner.id not in set(db.session.scalars(api.people_by_course_status(other.id, "not_completed")))
     html = client.get(page).get_data(as_text=True)
     assert "Did it at the old employer" in html and "(reset)" in html
+
+
+def test_a_manager_ticks_people_of_their_team(client, factory, as_person):
+    people = team(factory)
+    course = build_course("pipeline")
+    as_person(people["mia"])
+    page = client.get(f"/learning/assign?course_id={course.id}&person_id={people['bea'].id}").get_data(as_text=True)
+    assert "Bea Indirect (bea@example.com" in page and "Oz Outside" not in page
+    assert "Sam Lee (sam.lee@example.com" in page and "Sam Lee (samuel.lee@example.com" in page
+    response = post_form(client, "/learning/assign", {"course_id": str(course.id), "path_id": "",
+                                                      "person_ids": [str(people["bea"].id), str(people["sam2"].id)]})
+    assert response.status_code == 302
+    assert set(db.session.scalars(select(Enrolment.person_id))) == {people["bea"].id, people["sam2"].id}
+    refused = post_form(client, "/learning/assign", {"course_id": str(course.id), "path_id": "",
+                                                     "person_ids": [str(people["oz"].id)]})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(func.count()).where(Enrolment.person_id == people["oz"].id)) == 0
