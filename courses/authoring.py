@@ -256,6 +256,9 @@ def validate_for_publishing(course: Course) -> list[str]:
     for module in course.modules:
         if not module.items:
             problems.append(f"module “{module.title}” is empty")
+        for lesson in module.lessons:
+            problems.extend(f"lesson “{lesson.title}”, line {line}: {message}"
+                            for line, message in markdown.check(lesson.body))
         for quiz in module.quizzes:
             if not quiz.questions:
                 problems.append(f"quiz “{quiz.title}” has no questions")

@@ -237,7 +237,7 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     minutes = _need(reader, name, meta, "minutes", int)
     body = authoring.normal_body("\n".join(lines[end + 1:]))
     body_start = end + 2 + (len(lines[end + 1:]) - len("\n".join(lines[end + 1:]).lstrip("\n").split("\n")))
-    for line, message in markdown.problems(body):
+    for line, message in markdown.check(body) or markdown.problems(body):  # problems() only on bounded text
         reader.problem(name, body_start + line - 1, message)
     return {"type": "lesson", "key": str(meta.get("key") or PurePosixPath(name).stem), "title": title,
             "minutes": minutes, "body": body, "source": name}
