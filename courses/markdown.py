@@ -50,6 +50,7 @@ MAX_BRACKET_DEPTH = 4  # [ inside [
 MAX_UNCLOSED = 3  # unclosed [ ( ` or < in one paragraph
 MAX_UNCLOSED_TAGS = 10  # unclosed < in the whole lesson (raw HTML is parsed across paragraphs)
 MAX_HTML_CHARS = 400_000
+MAX_COURSE_CHARS = 250_000  # all lessons of a course: publishing renders them in one request
 
 
 class LessonTooComplex(DomainError):

@@ -138,3 +138,15 @@ def test_pack_import_refuses_with_file_and_line_and_writes_nothing(trainer):
         assert response.status_code == 400 and expected in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Course.id))) == 0
+
+
+def test_publishing_refuses_a_course_whose_lessons_are_too_long_in_all(trainer):
+    course = build_course("long-course", lessons=1, questions=0, publish=False)
+    module = course.modules[0]
+    text = "A paragraph of honest teaching text, long enough to count.\n\n" * 300  # 18 kB, fine alone
+    for n in range(14):
+        authoring.save_lesson(module, authoring.LessonInfo(title=f"Part {n}", body=text))
+    db.session.commit()
+    response = post_form(trainer, f"{A}/courses/{course.id}/publish", {"note": "first"})
+    assert response.status_code == 400
+    assert "its lessons are longer than 250,000 characters in all" in response.get_data(as_text=True)
