@@ -107,9 +107,9 @@ def import_people(file: str, dry_run: bool) -> None:
         db.session.rollback()
         for error in report.errors[:200]:
             click.echo(f"{file}:{error.line}: {error.message}", err=True)
-        if len(report.errors) > 200:
-            click.echo(f"... and {len(report.errors) - 200} more problems.", err=True)
-        raise click.ClickException(f"{len(report.errors)} invalid row(s); nothing was imported.")
+        if report.problem_count > 200:
+            click.echo(f"... and {report.problem_count - 200:,} more problems.", err=True)
+        raise click.ClickException(f"{report.problem_count:,} problem(s); nothing was imported.")
     if dry_run:
         db.session.rollback()
         click.echo("Dry run, nothing saved: " + report.summary())

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Request, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
@@ -21,7 +23,35 @@ CSP = (
 )
 
 
+class _BoundedStream(LimitedStream):
+    """A body of unknown length (sent chunked) read up to ``max_bytes``: one byte more is a 413, where Werkzeug's
+    own stream would stop at the limit and hand the view a body cut short (refused later as, say, invalid JSON)."""
+
+    def __init__(self, stream, max_bytes: int) -> None:
+        super().__init__(stream, max_bytes + 1, is_max=True)
+        self.max_bytes = max_bytes
+
+    def readinto(self, b) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self._pos > self.max_bytes:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class LmsRequest(Request):
+    """Flask's request, with chunked bodies over ``MAX_CONTENT_LENGTH`` refused with 413 instead of cut short."""
+
+    @cached_property
+    def stream(self):  # type: ignore[override]
+        limit = self.max_content_length
+        if limit is not None and get_content_length(self.environ) is None \
+                and "wsgi.input_terminated" in self.environ:
+            return _BoundedStream(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = LmsRequest
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp
@@ -100,7 +130,7 @@ def _rollback_unfinished(exc) -> None:
 
 
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/xapi/")):
+    if request.path.startswith(("/api/", "/xapi/")) or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -136,7 +166,11 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     db.session.rollback()
     if wants_json():
-        return jsonify(error=error.description, status=error.code), error.code
+        description = error.description
+        if error.code == 413 and request.max_content_length:
+            description = (f"The request body is larger than {request.max_content_length:,} bytes, the most this "
+                           "site accepts.")
+        return jsonify(error=description, status=error.code), error.code
     messages = {
         403: "You do not have permission to see this page.",
         404: "There is no page at this address.",
