@@ -137,7 +137,7 @@ def set_password(email: str, password: str) -> None:
     if person is None:
         raise click.ClickException(f"No person has the email {email}.")
     try:
-        set_pw(person, password)
+        set_pw(person, password, reason="password set on the command line")
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

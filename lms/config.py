@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LMS_LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
     "LMS_LOGIN_FAILURE_WINDOW": 900,  # seconds
+    "LMS_REMEMBER_DAYS": 30,  # "keep me signed in" lasts this long
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
@@ -95,6 +97,7 @@ def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] |
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        REMEMBER_COOKIE_DURATION=timedelta(days=config["LMS_REMEMBER_DAYS"]),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
 

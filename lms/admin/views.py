@@ -15,6 +15,7 @@ from lms.admin.forms import (
     choices,
 )
 from lms.audit.services import recent_events_query
+from lms.auth import sessions
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people import roster
@@ -121,7 +122,19 @@ def person_edit(person_id: int):
     if form.validate_on_submit() and _save_person(form, person):
         flash(f"{person.name} is saved.", "success")
         return redirect(url_for("admin.person_edit", person_id=person.id))
-    return render_template("admin/person.html", form=form, person=person), 400 if request.method == "POST" else 200
+    return render_template("admin/person.html", form=form, person=person,
+                           session_count=len(sessions.active_sessions(person.id))), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/people/<int:person_id>/sessions/end", methods=["POST"])
+@requires(Permission.ADMIN)
+def person_end_sessions(person_id: int) -> Response:
+    person = people.get_person(person_id)
+    count = sessions.end_person_sessions(person, actor_id=current_user.id)
+    db.session.commit()
+    flash(f"{person.name}'s sessions are ended ({count}); they must sign in again.", "success")
+    return redirect(url_for("admin.person_edit", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/active", methods=["POST"])

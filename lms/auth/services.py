@@ -10,6 +10,7 @@ from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
+from lms.auth import sessions
 from lms.auth.models import LoginFailure
 from lms.errors import DomainError
 from lms.extensions import db
@@ -44,8 +45,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def set_password(person: Person, password: str) -> None:
+def set_password(person: Person, password: str, *, keep_session: int | None = None,
+                 reason: str = "password changed") -> None:
+    """Set a new password and end every session of the person but ``keep_session`` (the one changing it)."""
     person.password_hash = hash_password(password)
+    sessions.revoke_all(person.id, reason, keep=keep_session)
 
 
 def sign_in(attempt: SignInAttempt) -> Person:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from lms.auth import services
+from lms.auth import services, sessions
 from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from lms.errors import DomainError
 from lms.extensions import db
@@ -36,19 +36,45 @@ def login() -> str | Response:
             form.form_errors.append(error.message)
             status = error.status_code
         else:
-            db.session.commit()
-            login_user(person, remember=form.remember.data)
+            _sign_in(person, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
 
 
+def _sign_in(person, *, remember: bool) -> None:
+    """Start a server-side session and commit; the cookies carry only its token. Whatever the browser's
+    session held before (its CSRF token included) is dropped, so nothing from before sign-in survives it."""
+    sessions.start_session(person, remember=remember, user_agent=request.user_agent.string,
+                           address=request.remote_addr or "")
+    db.session.commit()
+    session.clear()
+    login_user(person, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    session_id = sessions.current_session_id()
+    if session_id is not None:
+        sessions.revoke(session_id, "signed out")
+        db.session.commit()
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+@login_required
+def end_all_sessions() -> Response:
+    """Sign out everywhere: every session of the signed-in person ends, this one included."""
+    count = sessions.revoke_all(current_user.id, "signed out everywhere")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(f"You are signed out everywhere ({count} session{'s' if count != 1 else ''} ended).", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -75,7 +101,7 @@ def reset_password(token: str) -> str | Response:
         return redirect(url_for("auth.forgot_password"))
     form = NewPasswordForm()
     if form.validate_on_submit():
-        services.set_password(person, form.password.data)
+        services.set_password(person, form.password.data, reason="password reset")
         db.session.commit()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
@@ -95,9 +121,9 @@ def account() -> str | Response:
             form.current.errors.append("That is not your current password.")
         else:
             person = current_user._get_current_object()
-            services.set_password(person, form.password.data)
+            services.set_password(person, form.password.data, keep_session=sessions.current_session_id())
             db.session.commit()
-            login_user(person)  # the session's user id includes the hash fragment; renew it
-            flash("Your password is changed.", "success")
+            flash("Your password is changed. Every other session of yours has ended.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, sessions=sessions.active_sessions(current_user.id),
+                           this_session=sessions.current_session_id()), 400 if form.errors else 200
