@@ -61,6 +61,7 @@ def worker(once: bool, interval: float) -> None:
     """
     from flask import current_app
 
+    from lms.auth.throttle import forget_old
     from lms.mail.services import deliver
 
     while True:
@@ -69,6 +70,8 @@ def worker(once: bool, interval: float) -> None:
         if sent or failed:
             busy = True
             click.echo(f"mail: {sent} sent, {failed} failed")
+        forget_old()  # sign-in throttling older than its window
+        db.session.commit()
         for name, work in current_app.extensions["lms"].workers:
             try:
                 result = work()

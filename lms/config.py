@@ -26,9 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SMTP_STARTTLS": False,
     "LMS_SMTP_TIMEOUT": 10,
     "LMS_PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    # Sign-in throttling (lms.auth.throttle): past these, a right password mails a one-time sign-in link.
     "LMS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-    "LMS_LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "LMS_LOGIN_MAX_ACCOUNTS_PER_ADDRESS": 30,  # accounts tried without success from one address
     "LMS_LOGIN_FAILURE_WINDOW": 900,  # seconds
+    "LMS_LOGIN_MAX_DELAY": 30,  # seconds between password checks on a throttled account, at most
     "LMS_REMEMBER_DAYS": 30,  # "keep me signed in" lasts this long
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,

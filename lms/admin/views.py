@@ -1,11 +1,12 @@
 """The admin area: people, roster import, departments, job roles, waves, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.admin.forms import (
+    AuditFilterForm,
     JobRoleForm,
     OrgItemForm,
     PeopleFilterForm,
@@ -14,8 +15,9 @@ from lms.admin.forms import (
     WaveForm,
     choices,
 )
-from lms.audit.services import recent_events_query
-from lms.auth import sessions
+from lms.audit.services import AuditFilter, events_csv, known_actions, recent_events_query
+from lms.auth import services as auth_services
+from lms.auth import sessions, throttle
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people import roster
@@ -222,8 +224,44 @@ def org_delete(kind: str, item_id: int) -> Response:
     return redirect(url_for("admin.org_list", kind=kind))
 
 
+@bp.route("/sign-in-locks")
+@requires(Permission.ADMIN)
+def sign_in_locks() -> str:
+    return render_template("admin/sign_in_locks.html", locks=throttle.locks())
+
+
+@bp.route("/sign-in-locks/lift", methods=["POST"])
+@requires(Permission.ADMIN)
+def sign_in_lock_lift() -> Response:
+    kind, key = request.form.get("kind", ""), request.form.get("key", "")
+    if auth_services.lift_lock(kind, key, actor_id=current_user.id):
+        db.session.commit()
+        flash(f"The lock on {key} is lifted: the next sign-in is checked the ordinary way.", "success")
+    else:
+        flash(f"There was no lock on {key} (any more).", "info")
+    return redirect(url_for("admin.sign_in_locks"))
+
+
+def _audit_filter() -> tuple[AuditFilterForm, AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.validate()
+    return form, AuditFilter(who=form.who.data or "" if not form.who.errors else "",
+                             action=(form.action.data or "").strip() if not form.action.errors else "",
+                             since=form.since.data if not form.since.errors else None,
+                             until=form.until.data if not form.until.errors else None)
+
+
 @bp.route("/audit")
 @requires(Permission.ADMIN)
 def audit_log() -> str:
-    page = db.paginate(recent_events_query(request.args.get("action") or None), per_page=100, error_out=False)
-    return render_template("admin/audit.html", page=page)
+    form, criteria = _audit_filter()
+    page = db.paginate(recent_events_query(criteria=criteria), per_page=100, error_out=False)
+    return render_template("admin/audit.html", page=page, form=form, actions=known_actions())
+
+
+@bp.route("/audit.csv")
+@requires(Permission.ADMIN)
+def audit_csv() -> Response:
+    _form, criteria = _audit_filter()
+    return Response(stream_with_context(events_csv(criteria)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
