@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_LOGIN_FAILURE_WINDOW": 900,  # seconds
     "LMS_LOGIN_MAX_DELAY": 30,  # seconds between password checks on a throttled account, at most
     "LMS_REMEMBER_DAYS": 30,  # "keep me signed in" lasts this long
+    "LMS_CSRF_TIME_LIMIT": 4 * 3600,  # seconds a form stays valid after the page was loaded
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
@@ -91,7 +92,16 @@ def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] |
         secure = _parse_env("LMS_SECURE_COOKIES", secure, False)
     if secure is None:
         secure = config["LMS_ENV"] == "production"
+    # Over HTTPS the cookies take the __Host- prefix: the browser then only accepts them Secure, for the whole
+    # site (Path=/) and from this host alone (no Domain), so a sibling subdomain cannot set or shadow them.
+    prefix = "__Host-" if secure else ""
     config.update(
+        SESSION_COOKIE_NAME=prefix + "session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        REMEMBER_COOKIE_NAME=prefix + "remember_token",
+        REMEMBER_COOKIE_PATH="/",
+        REMEMBER_COOKIE_DOMAIN=None,
         SESSION_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_SECURE=secure,
         SESSION_COOKIE_HTTPONLY=True,
@@ -100,7 +110,9 @@ def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] |
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         REMEMBER_COOKIE_DURATION=timedelta(days=config["LMS_REMEMBER_DAYS"]),
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # A form's token is signed with the time it was made and refused after this (the "form expired" page);
+        # signing in starts a new session, so a token from before sign-in is refused too.
+        WTF_CSRF_TIME_LIMIT=config["LMS_CSRF_TIME_LIMIT"],
     )
 
 

@@ -130,6 +130,12 @@ def test_session_cookie_flags(make_app, factory):
     client = app.test_client()
     person = factory.person()
     with app.app_context():
-        response = login(client, person)
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+        token = csrf_token(client, "/auth/login")
+        response = client.post("/auth/login", data={"csrf_token": token, "email": person.email,
+                                                    "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    for name in ("__Host-session=", "__Host-remember_token="):
+        cookie = next(c for c in cookies if c.startswith(name))
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+        assert "Domain=" not in cookie
