@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -14,10 +16,18 @@ bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates"
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never redirect to another host after sign-in.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    """Where to go after sign-in: a path on this site, or the home page. Browsers drop tabs and newlines from a
+    URL and read a backslash as a slash, so ``/<tab>/evil.example`` or ``/\\evil.example`` would leave the site:
+    anything with control characters, spaces or backslashes is refused, as is anything with a scheme or host."""
+    home = url_for("home.index")
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return home
+    if "\\" in target or any(ord(c) < 0x21 or c == "\x7f" or c.isspace() for c in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return home
+    return quote(target, safe="/?=&%#:@!$'()*+,;~-._")
 
 
 @bp.route("/login", methods=["GET", "POST"])

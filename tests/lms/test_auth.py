@@ -139,3 +139,22 @@ def test_session_cookie_flags(make_app, factory):
         cookie = next(c for c in cookies if c.startswith(name))
         assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
         assert "Domain=" not in cookie
+
+
+def test_next_is_only_ever_a_path_on_this_site_and_never_a_500(client, factory):
+    person = factory.person()
+    cases = {
+        "/%09/evil.example": "/", "/%0a/evil.example": "/", "/%0d%0aSet-Cookie:%20x=1": "/", "/%00": "/",
+        "//evil.example": "/", "/\\evil.example": "/", "/%5Cevil.example": "/", "\\\\evil.example": "/",
+        "https://evil.example/": "/", "javascript:alert(1)": "/", "http:/evil.example": "/", "%20//evil.example": "/",
+        "/%20/evil.example": "/", "/%E2%80%83/evil.example": "/", "/%7F/x": "/",
+        "/learning/?tab=done": "/learning/?tab=done", "/caf%C3%A9": "/caf%C3%A9", "/a%2F%2Fb": "/a//b",
+    }
+    for target, expected in cases.items():
+        with client.session_transaction() as session:
+            session.clear()
+        token = csrf_token(client, "/auth/login")
+        response = client.post(f"/auth/login?next={target}",
+                               data={"csrf_token": token, "email": person.email, "password": PASSWORD})
+        assert response.status_code == 302, (target, response.status_code)
+        assert response.headers["Location"] == expected, (target, response.headers["Location"])
