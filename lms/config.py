@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "LMS_LOGIN_MAX_DELAY": 30,  # seconds between password checks on a throttled account, at most
     "LMS_REMEMBER_DAYS": 30,  # "keep me signed in" lasts this long
     "LMS_CSRF_TIME_LIMIT": 4 * 3600,  # seconds a form stays valid after the page was loaded
+    # Reverse proxies: how many stand in front of Rapport (0: none, X-Forwarded-* are ignored), and the addresses
+    # (or networks) allowed to be the nearest one. Their X-Forwarded-For/-Proto/-Host/-Port are believed.
+    "LMS_PROXY_FIX": 0,
+    "LMS_TRUSTED_PROXIES": ["127.0.0.1", "::1"],
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.

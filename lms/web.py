@@ -1,6 +1,7 @@
 """The host's web layer: blueprints, request hooks, security headers, error pages, template helpers."""
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from flask import Flask, Request, flash, g, jsonify, redirect, render_template, request, url_for
@@ -50,8 +51,36 @@ class LmsRequest(Request):
         return get_input_stream(self.environ, max_content_length=limit)
 
 
+class TrustedProxyFix:
+    """Werkzeug's ProxyFix for ``LMS_PROXY_FIX`` proxies, applied only when the direct peer is one of
+    ``LMS_TRUSTED_PROXIES``: anyone else's X-Forwarded-Proto cannot turn on https (and HSTS) or pick the client
+    address that sign-in throttling counts."""
+
+    def __init__(self, app, *, count: int, trusted: list[str]) -> None:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.plain = app
+        self.fixed = ProxyFix(app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        self.trusted = [ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted if entry.strip()]
+
+    def _is_trusted(self, address: str | None) -> bool:
+        try:
+            peer = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(peer in network for network in self.trusted)
+
+    def __call__(self, environ, start_response):
+        if self._is_trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.plain(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     app.request_class = LmsRequest
+    if app.config["LMS_PROXY_FIX"]:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, count=int(app.config["LMS_PROXY_FIX"]),  # type: ignore[method-assign]
+                                       trusted=list(app.config["LMS_TRUSTED_PROXIES"]))
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp
