@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_ENV": "production",
     "LMS_DATABASE_URL": None,  # None: SQLite file ``rapport.db`` in the instance folder
     "LMS_PLUGINS": ["courses", "tracking", "comms", "governance"],
-    "LMS_BASE_URL": "http://127.0.0.1:5000",
+    "LMS_BASE_URL": None,  # None: http://127.0.0.1:5000, outside production
     "LMS_SITE_NAME": "Rapport",
     "LMS_MAIL_SENDER": "Rapport <no-reply@rapport.invalid>",
     "LMS_SMTP_HOST": "127.0.0.1",
@@ -89,6 +89,12 @@ def load(config: dict[str, Any], instance_path: str, overrides: dict[str, Any] |
         config["LMS_DATABASE_URL"] = "sqlite:///" + str(Path(instance_path, "rapport.db"))
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["LMS_DATABASE_URL"])
     config["SECRET_KEY"] = config["LMS_SECRET_KEY"] or _development_secret(config, instance_path)
+    if not config["LMS_BASE_URL"]:
+        if config["LMS_ENV"] == "production":
+            # Mail links, activity ids and the authority of every statement the LRS stores name this address.
+            raise ConfigError("LMS_BASE_URL is not set. In production Rapport refuses to start without it: set it "
+                              "to the public address people and LRS clients use, e.g. https://lms.example.com.")
+        config["LMS_BASE_URL"] = "http://127.0.0.1:5000"
     config["MAX_CONTENT_LENGTH"] = config["LMS_MAX_UPLOAD_BYTES"]
     config["TESTING"] = config["LMS_ENV"] == "testing" or config.get("TESTING", False)
     secure = config["LMS_SECURE_COOKIES"]

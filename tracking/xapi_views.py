@@ -218,6 +218,10 @@ def _documents(kind: str, id_name: str) -> Response:
         document = documents.get_document(scope, doc_id)
         response = Response(document.content, content_type=document.content_type)
         response.headers["ETag"] = f'"{document.etag}"'
+        # A document is whatever a client stored, with the type it chose (text/html too), served from this
+        # origin: a browser that opens it must neither render it here nor run anything in it.
+        response.headers["Content-Disposition"] = "attachment"
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
         response.headers["Last-Modified"] = http_date(document.updated)
         return response
     if method == "DELETE":

@@ -101,6 +101,7 @@ def _prepare_instance(folder: Path) -> dict[str, str]:
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_ENV": "production",
            "LMS_SECRET_KEY": "production-test-secret-" + "x" * 20,
            "LMS_DATABASE_URL": f"sqlite:///{folder / 'rapport.db'}", "LMS_PROXY_FIX": "1",
+           "LMS_BASE_URL": "https://127.0.0.1",
            "LMS_SMTP_PORT": str(free_port())}
     env.pop("LMS_TEST_DATABASE_URL", None)
     script = (
