@@ -198,7 +198,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         from tracking.services_derive import derive
 
         seqs = dict(run_in("SELECT id, seq FROM xapi_statement WHERE id IN ({in})", ids))
-        derive([(seqs[statement["id"]], statement) for statement in fresh], voided)
+        derive([(seqs[statement["id"]], statement) for statement in fresh], voided, client_id=principal.id)
 
 
 _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "activity_id", "registration", "target_id",
