@@ -9,6 +9,7 @@ rows in the transaction that writes what is derived, so a crash leaves them pend
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -201,6 +202,52 @@ def derive_due() -> str | None:
     """The worker's step (see ``Plugin.workers``): derive one chunk of pending statements."""
     count = derive_pending()
     return f"derived {count} statement(s)" if count else None
+
+
+_background = threading.Lock()
+_background_wanted = threading.Event()
+_background_running = False
+
+
+def derive_in_background(app) -> bool:
+    """Derive pending statements in a thread of this (web) process, so that an LRS served without ``flask lms
+    worker`` keeps its derived data close behind its writes and readers seldom have anything left to derive.
+    One thread per process at most: a call while it runs makes it look again before it stops. Off when
+    ``LMS_XAPI_BACKGROUND_DERIVE`` is false. Returns whether a thread was started."""
+    global _background_running
+    if not app.config.get("LMS_XAPI_BACKGROUND_DERIVE", True):
+        return False
+    with _background:
+        _background_wanted.set()
+        if _background_running:
+            return False
+        _background_running = True
+    threading.Thread(target=_derive_until_done, args=(app,), name="xapi-derive", daemon=True).start()
+    return True
+
+
+def _derive_until_done(app) -> None:
+    global _background_running
+    try:
+        with app.app_context():
+            while True:
+                _background_wanted.clear()
+                try:
+                    while derive_pending():
+                        pass
+                except Exception:  # the database busy or gone: the next write, a reader or the worker goes on
+                    db.session.rollback()
+                    current_app.logger.exception("deriving xAPI statements in the background failed")
+                finally:
+                    db.session.remove()
+                with _background:
+                    if not _background_wanted.is_set():
+                        _background_running = False
+                        return
+    except BaseException:
+        with _background:
+            _background_running = False
+        raise
 
 
 def catch_up(most: int | None = 20_000) -> None:
