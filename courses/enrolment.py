@@ -98,11 +98,42 @@ def assign_paths(person_ids: list[int], *, on: date | None = None) -> int:
             .where(Person.id.in_(chunk), Person.active.is_(True)))]
         held = set(db.session.execute(
             select(PathAssignment.person_id, PathAssignment.path_id)
-            .where(PathAssignment.person_id.in_(chunk), PathAssignment.status != "expired")))
+            .where(PathAssignment.person_id.in_(chunk), PathAssignment.status.not_in(("expired", "withdrawn")))))
         wanted = [(person, path) for person in people for path in paths
                   if (person.id, path.id) not in held and any(rule_matches(r, person, on) for r in path.rules)]
         made += _create_assignments(wanted, versions, on)
     return made
+
+
+def withdraw_unmatched(person_ids: list[int]) -> int:
+    """Withdraw the open, rule-made path assignments of people who no longer match any of the path's rules (they
+    changed role, department or wave; hire-date recency is not a reason). Completed work stays completed; open
+    enrolments of a withdrawn assignment are withdrawn too (their records stay). Returns how many were withdrawn."""
+    withdrawn: list[PathAssignment] = []
+    for start in range(0, len(person_ids), _CHUNK):
+        chunk = person_ids[start:start + _CHUNK]
+        facts = {row[0]: _PersonFacts(*row) for row in db.session.execute(
+            select(Person.id, Person.job_role_id, Person.department_id, Person.wave_id, Person.hire_date)
+            .where(Person.id.in_(chunk)))}
+        for assignment in db.session.scalars(select(PathAssignment).where(
+                PathAssignment.person_id.in_(chunk), PathAssignment.status == "assigned",
+                PathAssignment.source == "rule")):
+            person = facts[assignment.person_id]
+            if not any(_matches_ignoring_recency(rule, person) for rule in assignment.path.rules):
+                assignment.status = "withdrawn"
+                withdrawn.append(assignment)
+    if withdrawn:
+        db.session.execute(update(Enrolment).where(
+            Enrolment.assignment_id.in_([a.id for a in withdrawn]), Enrolment.status.in_(OPEN))
+            .values(status="withdrawn"))
+        db.session.flush()
+        signals.training_changed.send(None, person_ids=sorted({a.person_id for a in withdrawn}))
+    return len(withdrawn)
+
+
+def _matches_ignoring_recency(rule: PathRule, person: _PersonFacts) -> bool:
+    return all(getattr(rule, column) is None or getattr(person, column) == getattr(rule, column)
+               for column in ("job_role_id", "department_id", "wave_id"))
 
 
 def _create_assignments(wanted: list[tuple[_PersonFacts, LearningPath]], versions: dict[int, int], on: date) -> int:
@@ -119,6 +150,7 @@ def _create_assignments(wanted: list[tuple[_PersonFacts, LearningPath]], version
             PathAssignment.person_id.in_(person_ids), PathAssignment.status == "assigned",
             PathAssignment.assigned_at == now))}
     ids = [new_ids[(person.id, path.id)] for person, path in wanted]
+    signals.training_changed.send(None, person_ids=sorted(person_ids))
     open_courses: dict[tuple[int, int], int] = {
         (person_id, course_id): enrolment_id for person_id, course_id, enrolment_id in db.session.execute(
             select(Enrolment.person_id, Enrolment.course_id, Enrolment.id)
@@ -152,7 +184,7 @@ def _insert_enrolments(rows: list[dict]) -> list[int]:
         by_registration.update(db.session.execute(
             select(Enrolment.registration, Enrolment.id).where(Enrolment.registration.in_(chunk))).all())
     ids = [by_registration[registration] for registration in registrations]
-    signals.enrolled.send(None, enrolment_ids=ids)
+    signals.enrolled.send(None, person_ids=sorted({row["person_id"] for row in rows}), enrolment_ids=ids)
     return ids
 
 
@@ -180,8 +212,11 @@ def after_publish(version: CourseVersion) -> None:
     """Move not-yet-started enrolments to the new version; with re-completion, re-enrol those who finished."""
     older = select(CourseVersion.id).where(CourseVersion.course_id == version.course_id,
                                            CourseVersion.id != version.id)
-    db.session.execute(update(Enrolment).where(Enrolment.version_id.in_(older), Enrolment.status == "assigned",
-                                               Enrolment.started_at.is_(None)).values(version_id=version.id))
+    waiting = (Enrolment.version_id.in_(older), Enrolment.status == "assigned", Enrolment.started_at.is_(None))
+    moved = sorted(set(db.session.scalars(select(Enrolment.person_id).where(*waiting))))
+    db.session.execute(update(Enrolment).where(*waiting).values(version_id=version.id))
+    if moved:
+        signals.training_changed.send(None, person_ids=moved)
     if not version.requires_recompletion:
         return
     completed = db.session.execute(select(Enrolment.person_id, Enrolment.assignment_id).where(

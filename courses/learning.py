@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from courses import events
 from courses.enrolment import OPEN, add_months, enrol
 from courses.models import Course, CourseVersion, Enrolment, LessonProgress, PathAssignment, QuizAttempt
 from lms import signals
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people.models import Person
+from lms.signals import AnswerEvent, CourseEvent, LessonEvent, PathEvent, QuizOutcome, RemedialEvent
 from lms.types import utcnow
 
 # --- version content (immutable, so cached per process) -------------------------------------------------------
@@ -82,7 +84,7 @@ def learner_attempt(person: Person, attempt_id: int) -> tuple[QuizAttempt, Enrol
 def my_paths(person: Person) -> list[PathAssignment]:
     """The person's current path assignments (not the expired ones), soonest due first."""
     return list(db.session.scalars(select(PathAssignment).where(
-        PathAssignment.person_id == person.id, PathAssignment.status != "expired")
+        PathAssignment.person_id == person.id, PathAssignment.status.not_in(("expired", "withdrawn")))
         .order_by(PathAssignment.due_date.is_(None), PathAssignment.due_date, PathAssignment.assigned_at.desc())))
 
 
@@ -148,7 +150,9 @@ def view_lesson(enrolment: Enrolment, lesson_key: str) -> dict[str, Any]:
     if progress is None:
         db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_key=lesson_key, first_viewed_at=now))
     db.session.flush()
-    signals.lesson_viewed.send(None, person=enrolment.person, lesson=lesson, enrolment=enrolment)
+    signals.lesson_viewed.send(None, event=LessonEvent(events.learner_ref(enrolment.person),
+                                                       events.place_ref(enrolment, lesson_key),
+                                                       events.item_ref(lesson), now))
     return lesson
 
 
@@ -162,7 +166,9 @@ def complete_lesson(enrolment: Enrolment, lesson_key: str) -> None:
     if progress.completed_at is None:
         progress.completed_at = utcnow()
         db.session.flush()
-        signals.lesson_completed.send(None, person=enrolment.person, lesson=lesson, enrolment=enrolment)
+        signals.lesson_completed.send(None, event=LessonEvent(
+            events.learner_ref(enrolment.person), events.place_ref(enrolment, lesson_key), events.item_ref(lesson),
+            progress.completed_at))
         _check_completion(enrolment)
 
 
@@ -239,6 +245,8 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizA
     quiz = _item(enrolment, attempt.quiz_key, "quiz")
     questions = {q["key"]: q for q in quiz["questions"]}
     person = enrolment.person
+    learner, place, quiz_ref, now = (events.learner_ref(person), events.place_ref(enrolment, attempt.quiz_key),
+                                     events.item_ref(quiz), utcnow())
     score, clean = 0, {}
     for key in attempt.question_keys:
         question = questions[key]
@@ -248,17 +256,19 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizA
         correct = chosen == correct_options(question)
         score += correct
         clean[key] = chosen
-        signals.quiz_answered.send(None, person=person, attempt=attempt, question=question, response=chosen,
-                                   correct=correct)
+        signals.quiz_answered.send(None, event=AnswerEvent(learner, place, quiz_ref, attempt.id,
+                                                           events.question_ref(question), tuple(chosen), correct, now))
     attempt.answers, attempt.score, attempt.max_score = clean, score, len(attempt.question_keys)
-    attempt.submitted_at = utcnow()
+    attempt.submitted_at = now
     attempt.passed = score * 100 >= quiz["pass_mark"] * attempt.max_score
     db.session.flush()
+    outcome = QuizOutcome(learner, place, quiz_ref, attempt.id, attempt.number, bool(attempt.passed), score,
+                          attempt.max_score, attempt.started_at, attempt.submitted_at)
     if attempt.passed:
-        signals.quiz_passed.send(None, person=person, attempt=attempt)
+        signals.quiz_passed.send(None, event=outcome)
         _check_completion(enrolment)
     else:
-        signals.quiz_failed.send(None, person=person, attempt=attempt)
+        signals.quiz_failed.send(None, event=outcome)
         _assign_remedial(enrolment, attempt, quiz)
     return attempt
 
@@ -272,7 +282,9 @@ def _assign_remedial(enrolment: Enrolment, attempt: QuizAttempt, quiz: dict[str,
         return  # a missing remedial course must not stop the learner from retrying
     remedial = enrol(enrolment.person, course, source="remedial", remedial_module=module_slug,
                      unlocks=(enrolment.id, attempt.quiz_key), due_date=enrolment.due_date)
-    signals.remedial_assigned.send(None, person=enrolment.person, attempt=attempt, enrolment=remedial)
+    signals.remedial_assigned.send(None, event=RemedialEvent(
+        events.learner_ref(enrolment.person), events.place_ref(remedial), events.place_ref(enrolment, attempt.quiz_key),
+        events.item_ref(quiz)))
 
 
 # --- completion -------------------------------------------------------------------------------------------------
@@ -295,7 +307,9 @@ def _check_completion(enrolment: Enrolment) -> None:
         return
     enrolment.status, enrolment.completed_at = "completed", utcnow()
     db.session.flush()
-    signals.course_completed.send(None, person=enrolment.person, enrolment=enrolment)
+    signals.course_completed.send(None, event=CourseEvent(events.learner_ref(enrolment.person),
+                                                          events.place_ref(enrolment), enrolment.started_at,
+                                                          enrolment.completed_at))
     if enrolment.assignment_id:
         _check_path(db.session.get(PathAssignment, enrolment.assignment_id))
 
@@ -312,7 +326,9 @@ def _check_path(assignment: PathAssignment | None) -> None:
         if assignment.path.recertify_months:
             assignment.expires_on = add_months(assignment.completed_at.date(), assignment.path.recertify_months)
         db.session.flush()
-        signals.path_completed.send(None, person=assignment.person, assignment=assignment)
+        path = assignment.path
+        signals.path_completed.send(None, event=PathEvent(events.learner_ref(assignment.person), assignment.id,
+                                                          path.id, path.slug, path.title, assignment.completed_at))
 
 
 # --- courses open to the learner ---------------------------------------------------------------------------------
@@ -357,7 +373,7 @@ class LearningItem:
 def my_learning(person: Person, on: date, soon_days: int = 7) -> dict[str, list[LearningItem]]:
     """The learner's enrolments sorted into: overdue, due_soon, in_progress, assigned, completed."""
     enrolments = db.session.scalars(select(Enrolment).where(
-        Enrolment.person_id == person.id, Enrolment.status != "replaced")
+        Enrolment.person_id == person.id, Enrolment.status.not_in(("replaced", "withdrawn")))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.assigned_at)).all()
     done_counts = dict(db.session.execute(
         select(LessonProgress.enrolment_id, func.count()).where(

@@ -224,7 +224,9 @@ class PathAssignment(db.Model):
     due_date: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="assigned")  # assigned | completed | expired
+    # assigned | completed | expired (recertification due) | withdrawn (the person no longer matches its rules)
+    status: Mapped[str] = mapped_column(String(20), default="assigned")
+    source: Mapped[str] = mapped_column(String(20), default="rule", server_default="rule")  # rule | manual
 
     path: Mapped[LearningPath] = relationship(lazy="joined")
     person: Mapped[Person] = relationship()
@@ -244,7 +246,8 @@ class Enrolment(db.Model):
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("path_assignment.id", ondelete="SET NULL"))
     registration: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()), unique=True)
     source: Mapped[str] = mapped_column(String(20), default="path")  # path | manual | self | remedial | recompletion
-    status: Mapped[str] = mapped_column(String(20), default="assigned")  # assigned | in_progress | completed | replaced
+    # assigned | in_progress | completed | replaced (moved to a new enrolment) | withdrawn (no longer required)
+    status: Mapped[str] = mapped_column(String(20), default="assigned")
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_date: Mapped[date | None] = mapped_column(Date)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

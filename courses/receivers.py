@@ -16,8 +16,11 @@ def assign_paths_to_joiners(sender, person_ids: list[int], **kwargs) -> None:
 
 @receiver(signals.people_changed_role, "courses")
 def assign_paths_for_new_roles(sender, changes: list[tuple[int, int | None, int | None]], **kwargs) -> None:
-    """A person who changes role gets the new role's paths (what they already hold stays)."""
-    enrolment.assign_paths([person_id for person_id, _old, _new in changes])
+    """A person who changes role gets the new role's paths; the old role's unfinished paths are withdrawn (what
+    they completed stays completed)."""
+    person_ids = [person_id for person_id, _old, _new in changes]
+    enrolment.withdraw_unmatched(person_ids)
+    enrolment.assign_paths(person_ids)
 
 
 @receiver(signals.demo_seeded, "courses")

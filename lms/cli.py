@@ -66,12 +66,24 @@ def worker(once: bool, interval: float) -> None:
 
     while True:
         busy = False
-        sent, failed = deliver()
-        if sent or failed:
-            busy = True
-            click.echo(f"mail: {sent} sent, {failed} failed")
-        forget_old()  # sign-in throttling older than its window
-        db.session.commit()
+        try:
+            report = deliver()
+        except Exception as exc:  # the database went away, say: log, and try again next round
+            db.session.rollback()
+            current_app.logger.exception("sending mail failed")
+            click.echo(f"mail: failed: {type(exc).__name__}: {exc}", err=True)
+        else:
+            if report:
+                busy = True
+                click.echo(f"mail: {report}")
+            elif report.relay_down:
+                click.echo(f"mail: {report}", err=True)
+        try:
+            forget_old()  # sign-in throttling older than its window
+            db.session.commit()
+        except Exception:  # as for mail: the next round tries again
+            db.session.rollback()
+            current_app.logger.exception("forgetting old sign-in throttling failed")
         for name, work in current_app.extensions["lms"].workers:
             try:
                 result = work()

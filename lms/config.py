@@ -23,9 +23,20 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SMTP_PORT": 25,
     "LMS_SMTP_USERNAME": None,
     "LMS_SMTP_PASSWORD": None,
-    "LMS_SMTP_STARTTLS": False,
+    "LMS_SMTP_STARTTLS": False,  # same as LMS_SMTP_SECURITY=starttls (kept for older configurations)
+    "LMS_SMTP_SECURITY": "none",  # none | starttls | tls (implicit TLS, usually port 465)
+    "LMS_SMTP_CA_FILE": None,  # a CA bundle to trust for the relay's certificate (default: the system's)
     "LMS_SMTP_TIMEOUT": 10,
+    "LMS_SMTP_CONNECTIONS": 4,  # sessions each worker sends over at once
+    "LMS_MAIL_RATE": 0.0,  # messages per second per worker process (0: as fast as the relay takes them)
+    "LMS_MAIL_BATCH": 200,  # rows a worker claims at a time
+    "LMS_MAIL_LEASE": 60.0,  # seconds a claim holds before another worker may take the rows over
+    "LMS_MAIL_RETRY_BASE": 30.0,  # seconds before the first retry of a temporary failure; doubled each time
+    "LMS_MAIL_MAX_ATTEMPTS": 8,  # temporary failures before a mail is given up
     "LMS_PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "LMS_RESET_WINDOW": 3600,  # seconds over which the two limits below count
+    "LMS_RESET_MAX_PER_TARGET": 3,  # reset mails to one address per window
+    "LMS_RESET_MAX_PER_CLIENT": 20,  # reset requests acted on per client address per window
     # Sign-in throttling (lms.auth.throttle): past these, a right password mails a one-time sign-in link.
     "LMS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LMS_LOGIN_MAX_ACCOUNTS_PER_ADDRESS": 30,  # accounts tried without success from one address
@@ -56,6 +67,11 @@ def _parse_env(name: str, raw: str, default: Any) -> Any:
             return _BOOLEANS[raw.strip().lower()]
         except KeyError:
             raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
     if isinstance(default, int):
         try:
             return int(raw)

@@ -1,14 +1,145 @@
-"""Every signal plugins use to talk to each other, in one place.
+"""Every signal plugins use to talk to each other, in one place, with the values they carry.
 
 Receivers run inside the sender's transaction: they may add rows (an enrolment, a statement, an outbox row)
 but never commit, and never perform side effects directly (queue mail or HTTP through an outbox instead).
 Connect receivers in a plugin's ``receivers.py``; the plugin loader imports it only for enabled plugins.
+
+Learning signals carry small frozen values declared here (:class:`LessonEvent`, :class:`QuizOutcome`, ...), built
+once by the courses plugin, so that tracking, comms and governance read events without importing courses.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from blinker import Namespace
 
 _signals = Namespace()
+
+
+# --- the values learning signals carry ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LearnerRef:
+    """Who: a person in Rapport."""
+
+    person_id: int
+    name: str
+    email: str
+    employee_id: str | None
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """Where in a course an event happened: the enrolment (its registration), the course version, the module
+    (None for the course itself) and the learning path the enrolment came from (None when it did not)."""
+
+    enrolment_id: int
+    registration: str
+    course_id: int
+    course_slug: str
+    course_title: str
+    course_kind: str
+    version: int
+    module_slug: str | None = None
+    module_title: str | None = None
+    path_id: int | None = None
+    path_slug: str | None = None
+    path_title: str | None = None
+    remedial: bool = False  # a remedial enrolment: one module to work through, no course certificate
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A lesson or a quiz of a course version; ``key`` is stable across versions."""
+
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class OptionRef:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    key: str
+    type: str  # single | multiple | true_false | scenario
+    prompt: str
+    topic: str
+    options: tuple[OptionRef, ...]
+
+
+@dataclass(frozen=True)
+class LessonEvent:
+    learner: LearnerRef
+    place: PlaceRef
+    lesson: ItemRef
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """One answered question of a quiz attempt; ``response`` holds the chosen option indexes (as shown in the
+    question's own option order)."""
+
+    learner: LearnerRef
+    place: PlaceRef
+    quiz: ItemRef
+    attempt_id: int
+    question: QuestionRef
+    response: tuple[int, ...]
+    correct: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    """A submitted quiz attempt: passed or failed, its score and timings."""
+
+    learner: LearnerRef
+    place: PlaceRef
+    quiz: ItemRef
+    attempt_id: int
+    attempt_number: int
+    passed: bool
+    score: int
+    max_score: int
+    started_at: datetime
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class CourseEvent:
+    """Every required item of an enrolment's course version is done (a remedial enrolment: its module)."""
+
+    learner: LearnerRef
+    place: PlaceRef
+    started_at: datetime | None
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class PathEvent:
+    learner: LearnerRef
+    assignment_id: int
+    path_id: int
+    path_slug: str
+    path_title: str
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class RemedialEvent:
+    """Failing ``quiz`` (at ``failed_place``) assigned the remedial module at ``place``."""
+
+    learner: LearnerRef
+    place: PlaceRef
+    failed_place: PlaceRef
+    quiz: ItemRef
+
 
 # --- people and organisation (sender: None) ---------------------------------------------------------------
 people_joined = _signals.signal("people-joined", doc="""
@@ -19,6 +150,11 @@ people_changed_role = _signals.signal("people-changed-role", doc="""
 People's job role changed.
 kwargs: ``changes: list[tuple[int, int | None, int | None]]`` as (person id, old job role id, new job role id).
 """)
+people_changed = _signals.signal("people-changed", doc="""
+People's organisation facts changed (department, manager, wave, hire date, job role, active, email, name).
+kwargs: ``person_ids: list[int]``. Sent after people_joined / people_changed_role / people_deactivated too, so a
+read model that only needs "these people changed" listens here alone.
+""")
 people_deactivated = _signals.signal("people-deactivated", doc="""
 People were deactivated; their records stay. kwargs: ``person_ids: list[int]``.
 """)
@@ -26,31 +162,43 @@ People were deactivated; their records stay. kwargs: ``person_ids: list[int]``.
 # --- learning (sender: None; emitted by the courses plugin) -----------------------------------------------
 enrolled = _signals.signal("enrolled", doc="""
 People were enrolled in courses (by a path, by hand, or as remedial training).
-kwargs: ``enrolment_ids: list[int]`` (courses.models.Enrolment ids; sent once per batch).
+kwargs: ``person_ids: list[int]``, ``enrolment_ids: list[int]`` (sent once per batch).
+""")
+training_changed = _signals.signal("training-changed", doc="""
+What these people are required to do changed other than by a learning event: paths assigned or withdrawn, due
+dates changed, a course waived, attempts granted, a new version published. kwargs: ``person_ids: list[int]``.
 """)
 lesson_viewed = _signals.signal("lesson-viewed", doc="""
-A learner opened a lesson. kwargs: ``person``, ``lesson``, ``enrolment``.
+A learner opened a lesson. kwargs: ``event: LessonEvent``.
 """)
 lesson_completed = _signals.signal("lesson-completed", doc="""
-A learner completed a lesson. kwargs: ``person``, ``lesson``, ``enrolment``.
+A learner completed a lesson. kwargs: ``event: LessonEvent``.
 """)
 quiz_answered = _signals.signal("quiz-answered", doc="""
-A learner answered one question. kwargs: ``person``, ``attempt``, ``question``, ``response``, ``correct: bool``.
+A learner answered one question. kwargs: ``event: AnswerEvent``.
 """)
 quiz_passed = _signals.signal("quiz-passed", doc="""
-A learner passed a quiz. kwargs: ``person``, ``attempt`` (score and duration on it).
+A learner passed a quiz. kwargs: ``event: QuizOutcome``.
 """)
 quiz_failed = _signals.signal("quiz-failed", doc="""
-A learner failed a quiz. kwargs: ``person``, ``attempt``.
+A learner failed a quiz. kwargs: ``event: QuizOutcome``.
 """)
 course_completed = _signals.signal("course-completed", doc="""
-A learner completed every required item of a course version. kwargs: ``person``, ``enrolment``.
+A learner completed every required item of a course version (``event.place.remedial``: a remedial module).
+kwargs: ``event: CourseEvent``.
 """)
 path_completed = _signals.signal("path-completed", doc="""
-A learner completed every course of a learning path. kwargs: ``person``, ``assignment`` (PathAssignment).
+A learner completed every course of a learning path. kwargs: ``event: PathEvent``.
 """)
 remedial_assigned = _signals.signal("remedial-assigned", doc="""
-Failing a quiz assigned its remedial module. kwargs: ``person``, ``attempt``, ``enrolment`` (the remedial one).
+Failing a quiz assigned its remedial module. kwargs: ``event: RemedialEvent``.
+""")
+
+# --- tracking (sender: None) ----------------------------------------------------------------------------------
+progress_changed = _signals.signal("progress-changed", doc="""
+Progress projections (``tracking``) of these people changed: statements were derived, voided or rebuilt.
+kwargs: ``person_ids: list[int]``, ``activity_ids: list[str]`` (the activities whose rows changed; empty when
+statements recorded before these people joined became theirs: any of their rows may have changed).
 """)
 
 # --- set-up (sender: None) ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from flask import Flask, Request, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Request, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -13,7 +13,7 @@ from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
-from lms.mail.services import deliver_queued_after_request
+from lms.mail import kicker
 from lms.permissions import Permission, refuse_undeclared_views
 from lms.plugins import MenuItem
 
@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     if app.config["LMS_PROXY_FIX"]:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, count=int(app.config["LMS_PROXY_FIX"]),  # type: ignore[method-assign]
                                        trusted=list(app.config["LMS_TRUSTED_PROXIES"]))
+    from lms.admin import mail_views  # noqa: F401  (its routes register on the admin blueprint)
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp
@@ -137,13 +138,12 @@ def _security_headers(response):
 
 
 def _deliver_mail(response):
-    try:
-        deliver_queued_after_request()
-    except Exception:  # a mail failure must not fail the request; the worker retries
-        db.session.rollback()
+    """Hand the mail this request queued (committed by now) to the background sender: the response does not wait."""
+    ids = g.pop("lms_queued_mail_ids", None)
+    if ids:
         from flask import current_app
 
-        current_app.logger.exception("sending queued mail after request failed")
+        kicker.kick(current_app._get_current_object(), ids)
     return response
 
 
@@ -210,7 +210,7 @@ def _template_context():
 
     state = current_app.extensions["lms"]
     menu = []
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:  # mail is rendered outside requests too
         menu = [item for item in state.menu if item.permission is None or current_user.can(item.permission)]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}

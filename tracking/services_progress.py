@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from lms import signals
 from lms.extensions import db
 from lms.people.models import Person
 from tracking.bulk import db_time, from_db_time, insert_many, lock_keys
@@ -147,6 +148,7 @@ def link_people() -> int:
         db.session.execute(update(table).where(table.c.agent_key == bindparam("key"), table.c.person_id.is_(None))
                            .values(person_id=bindparam("person")),
                            [{"key": key, "person": person_id} for key, person_id in found.items()])
+        signals.progress_changed.send(None, person_ids=sorted(set(found.values())), activity_ids=[])
     return len(found)
 
 
@@ -225,11 +227,13 @@ def _project(pairs: set[tuple[str, str]]) -> None:
     gone = [pair for pair in pairs if pair not in grouped]  # every statement of the pair voided
     if gone:
         _for_pairs(gone)
+        _announce(_person_ids({agent for agent, _ in gone}), gone)
     _write({pair: fold(items) for pair, items in grouped.items()})
 
 
 def _write(projections: dict[tuple[str, str], dict]) -> None:
     people = _person_ids({agent for agent, _ in projections})
+    _announce(people, projections)
     as_text = db.engine.dialect.name == "sqlite"
     times = ("first_at", "last_at", "completed_at")
     rows = [(agent, activity, people.get(agent), p["status"], p["best_score"], p["attempts"], p["starts"],
@@ -237,6 +241,15 @@ def _write(projections: dict[tuple[str, str], dict]) -> None:
             for (agent, activity), p in projections.items()]
     insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"),
                 pg_types=_PROGRESS_TYPES)
+
+
+def _announce(people: dict[str, int], pairs) -> None:
+    """Tell other plugins (``progress_changed``) whose progress rows changed; actors Rapport does not know yet
+    are nobody's progress until they join (:func:`link_people`)."""
+    person_ids = sorted({people[agent] for agent, _ in pairs if agent in people})
+    if person_ids:
+        signals.progress_changed.send(None, person_ids=person_ids,
+                                      activity_ids=sorted({activity for agent, activity in pairs if agent in people}))
 
 
 def project(fresh: dict[tuple[str, str], list], *, voided_ids: list[str]) -> None:

@@ -16,8 +16,8 @@ from lms.people.models import Person
 from tracking import services_derive as derived
 from tracking import services_query as queries
 from tracking.models import Progress
-from tracking.receivers import learner, site
-from tracking.statements import ACTOR_KINDS, ADL_VERB, agent
+from tracking.receivers import site
+from tracking.statements import ACTOR_KINDS, ADL_VERB, Learner, agent
 from tracking.validation import InvalidStatement
 from tracking.xapi_data import hash_key, ifi
 
@@ -39,7 +39,7 @@ def person_agents(text: str) -> list[dict]:
     person = db.session.scalar(select(Person).where(or_(func.lower(Person.email) == text.lower(),
                                                         Person.employee_id == text)))
     if person is not None:
-        own, who = site(), learner(person)
+        own, who = site(), Learner(person.id, person.name, person.email, person.employee_id)
         # As statements.agent writes them: the configured kind first, then the others, and the /people account
         # Rapport uses for someone without an employee id (who may have been given one since).
         forms = [(own, who)] + [(replace(own, actor=kind), who) for kind in ACTOR_KINDS if kind != own.actor]

@@ -19,6 +19,8 @@ from typing import Any
 
 import tincan
 
+from lms.signals import QuestionRef
+
 ADL_VERB = "http://adlnet.gov/expapi/verbs/"
 ADL_TYPE = "http://adlnet.gov/expapi/activities/"
 COURSE, MODULE, LESSON = ADL_TYPE + "course", ADL_TYPE + "module", ADL_TYPE + "lesson"
@@ -197,17 +199,17 @@ def lesson_completed(site: Site, learner: Learner, place: Place, lesson_key: str
 
 
 def question_answered(site: Site, learner: Learner, place: Place, quiz_key: str, quiz_title: str,
-                      question: dict[str, Any], response: list[int], correct: bool, at: datetime) -> dict:
+                      question: QuestionRef, response: list[int], correct: bool, at: datetime) -> dict:
     """One answered question: a ``choice`` interaction whose choices are the options (``option-<index>``).
 
-    ``question`` is the question as a course version holds it (key, prompt, options with ``correct`` flags);
+    ``question`` is the question as the learning signal carries it (key, prompt, options with ``correct`` flags);
     ``response`` the chosen option indexes.
     """
-    options = question["options"]
-    right = [choice_id(i) for i, option in enumerate(options) if option.get("correct")]
-    choices = [tincan.InteractionComponent(id=choice_id(i), description=tincan.LanguageMap({LANGUAGE: o["text"]}))
+    options = question.options
+    right = [choice_id(i) for i, option in enumerate(options) if option.correct]
+    choices = [tincan.InteractionComponent(id=choice_id(i), description=tincan.LanguageMap({LANGUAGE: o.text}))
                for i, o in enumerate(options)]
-    target = _activity(question_id(site, place.course_slug, quiz_key, question["key"]), question["prompt"],
+    target = _activity(question_id(site, place.course_slug, quiz_key, question.key), question.prompt,
                        INTERACTION, interaction_type="choice", correct_responses_pattern=["[,]".join(right)],
                        choices=choices)
     quiz = _activity(quiz_id(site, place.course_slug, quiz_key), quiz_title, ASSESSMENT)

@@ -55,3 +55,18 @@ class AuthSession(db.Model):
     address: Mapped[str] = mapped_column(String(64), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class PasswordResetRequest(db.Model):
+    """One "forgot password" request, known address or not (so both cost the same), for rate limits per target
+    and per client address. The target is kept as a digest: unknown addresses people typed are not stored."""
+
+    __tablename__ = "password_reset_request"
+    __table_args__ = (Index("ix_password_reset_request_target_at", "target", "at"),
+                      Index("ix_password_reset_request_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(64))  # sha256 hex of the lower-case email
+    address: Mapped[str] = mapped_column(String(64))  # the client's address
+    mailed: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

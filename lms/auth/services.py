@@ -1,20 +1,25 @@
 """Passwords, sign-in with throttling, and password reset tokens."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.audit.services import record as audit
 from lms.auth import sessions, throttle
+from lms.auth.models import PasswordResetRequest
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.mail.services import queue_mail
+from lms.mail.rendering import MailToRender, NotSent, RenderedMail
+from lms.mail.services import queue_mail, queue_to_render
 from lms.people.models import Person
+from lms.types import utcnow
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong address costs as much time as a wrong password.
@@ -200,18 +205,46 @@ def person_for_reset_token(token: str) -> Person:
     return person
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset mail if ``email`` belongs to an active person; say nothing either way (no enumeration)."""
-    person = db.session.scalar(select(Person).where(Person.email == email.strip().lower()))
-    if person is None or not person.active:
-        return
-    link = current_app.config["LMS_BASE_URL"].rstrip("/") + url_for(
-        "auth.reset_password", token=make_reset_token(person)
-    )
-    context = {"person": person, "link": link, "minutes": current_app.config["LMS_PASSWORD_RESET_MAX_AGE"] // 60}
-    queue_mail(
-        person.email,
-        f"Reset your {current_app.config['LMS_SITE_NAME']} password",
-        render_template("auth/mail/reset_password.txt", **context),
-        render_template("auth/mail/reset_password.html", **context),
-    )
+def request_password_reset(email: str, address: str = "") -> None:
+    """Ask for a reset mail for ``email``; say nothing about whether it belongs to anyone.
+
+    Known and unknown addresses take exactly the same path in the request: one request row (its target kept as a
+    digest) and one outbox row without a body. The mail is written after the response, by the background sender
+    (:func:`render_reset_mails`), which skips addresses without an active account; so neither the answer nor its
+    timing tells whether an account exists. At most ``LMS_RESET_MAX_PER_TARGET`` requests per address and window
+    (no flooding someone's mailbox) and ``LMS_RESET_MAX_PER_CLIENT`` per client address and window are acted on.
+    """
+    cfg = current_app.config
+    email = email.strip().lower()
+    target = hashlib.sha256(email.encode()).hexdigest()
+    since = utcnow() - timedelta(seconds=cfg["LMS_RESET_WINDOW"])
+    for_target = db.session.scalar(select(func.count()).select_from(PasswordResetRequest).where(
+        PasswordResetRequest.target == target, PasswordResetRequest.mailed.is_(True),
+        PasswordResetRequest.at >= since))
+    from_client = db.session.scalar(select(func.count()).select_from(PasswordResetRequest).where(
+        PasswordResetRequest.address == address[:64], PasswordResetRequest.at >= since))
+    allowed = for_target < cfg["LMS_RESET_MAX_PER_TARGET"] and from_client < cfg["LMS_RESET_MAX_PER_CLIENT"]
+    db.session.add(PasswordResetRequest(target=target, address=address[:64], mailed=allowed))
+    if allowed:
+        queue_to_render(email, source="password_reset")
+    db.session.flush()
+
+
+def render_reset_mails(mails: list[MailToRender]) -> dict[int, RenderedMail | NotSent]:
+    """The host's renderer for ``password_reset`` rows: a reset link for an active person, nothing otherwise."""
+    cfg = current_app.config
+    found: dict[int, RenderedMail | NotSent] = {}
+    for mail in mails:
+        person = db.session.scalar(select(Person).where(Person.email == mail.to_address.lower()))
+        if person is None or not person.active:
+            found[mail.id] = NotSent("skipped", "no active account has this address (a reset was asked for it)")
+            continue
+        link = cfg["LMS_BASE_URL"].rstrip("/") + current_app.url_map.bind("localhost").build(
+            "auth.reset_password", {"token": make_reset_token(person)})
+        context = {"person": person, "link": link, "minutes": cfg["LMS_PASSWORD_RESET_MAX_AGE"] // 60,
+                   "config": cfg}
+        found[mail.id] = RenderedMail(f"Reset your {cfg['LMS_SITE_NAME']} password",
+                                      render_template("auth/mail/reset_password.txt", **context),
+                                      render_template("auth/mail/reset_password.html", **context),
+                                      to_name=person.name)
+    return found

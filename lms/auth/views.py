@@ -132,7 +132,7 @@ def end_all_sessions() -> Response:
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, request.remote_addr or "")
         db.session.commit()
         flash("If that address belongs to an account, a reset link is on its way. It is valid for "
               f"{current_app.config['LMS_PASSWORD_RESET_MAX_AGE'] // 60} minutes.", "info")

@@ -525,3 +525,6 @@ def _write(rows, existing: _Existing, departments, waves, columns, report: Impor
         signals.people_changed_role.send(None, changes=role_changes)
     if deactivated:
         signals.people_deactivated.send(None, person_ids=deactivated)
+    changed = sorted({*joined, *(u["id"] for u in updates), *(u["id"] for u in manager_updates), *replaced})
+    if changed:
+        signals.people_changed.send(None, person_ids=changed)

@@ -125,6 +125,7 @@ def create_person(info: PersonInfo, *, actor_id: int | None) -> Person:
     db.session.flush()
     audit(actor_id, "person.create", person.email, permissions=sorted(info.permissions))
     signals.people_joined.send(None, person_ids=[person.id])
+    signals.people_changed.send(None, person_ids=[person.id])
     return person
 
 
@@ -142,6 +143,7 @@ def update_person(person: Person, info: PersonInfo, *, actor_id: int | None) -> 
           after={"permissions": sorted(info.permissions), "job_role_id": info.job_role_id})
     if old_role != info.job_role_id:
         signals.people_changed_role.send(None, changes=[(person.id, old_role, info.job_role_id)])
+    signals.people_changed.send(None, person_ids=[person.id])
     return person
 
 
@@ -156,6 +158,7 @@ def set_active(person: Person, active: bool, *, actor_id: int | None) -> None:
     audit(actor_id, "person.activate" if active else "person.deactivate", person.email)
     if not active:
         signals.people_deactivated.send(None, person_ids=[person.id])
+    signals.people_changed.send(None, person_ids=[person.id])
 
 
 # --- departments, job roles, waves -------------------------------------------------------------------------

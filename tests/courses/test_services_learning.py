@@ -105,7 +105,7 @@ def test_ordered_path_locks_later_courses_and_completion_sets_recertification(ap
     completed = []
 
     def on_path_completed(sender, **kw):
-        completed.append(kw["assignment"].id)
+        completed.append(kw["event"].assignment_id)
 
     signals.path_completed.connect(on_path_completed)
     try:

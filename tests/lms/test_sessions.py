@@ -106,6 +106,7 @@ def test_a_password_reset_ends_every_session(app, client, factory, inbox):
     elsewhere = app.test_client()
     login(elsewhere, person)
     post_form(client, "/auth/forgot", {"email": person.email})
+    inbox.wait_for(1)
     link = re.search(r"http://localhost(/auth/reset/\S+)", inbox.text()).group(1)
     post_form(client, link, {"password": "a brand new password", "confirm": "a brand new password"})
     assert elsewhere.get("/").status_code == 302

@@ -1,7 +1,7 @@
 """host: server-side sessions (auth_session)
 
-Revision ID: lms_0002
-Revises: lms_0001
+Revision ID: lms_0004
+Revises: lms_0003
 Create Date: 2026-12-10 09:00:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import lms.types
 
-revision = 'lms_0002'
-down_revision = 'lms_0001'
+revision = 'lms_0004'
+down_revision = 'lms_0003'
 branch_labels = None
 depends_on = None
 

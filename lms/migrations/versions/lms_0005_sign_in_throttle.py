@@ -2,8 +2,8 @@
 
 Replaces login_failure, whose rows are only throttling state of the last 15 minutes.
 
-Revision ID: lms_0003
-Revises: lms_0002
+Revision ID: lms_0005
+Revises: lms_0004
 Create Date: 2026-12-10 12:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import lms.types
 
-revision = 'lms_0003'
-down_revision = 'lms_0002'
+revision = 'lms_0005'
+down_revision = 'lms_0004'
 branch_labels = None
 depends_on = None
 
