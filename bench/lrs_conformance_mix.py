@@ -11,7 +11,8 @@ derive what is pending), and sends the same sequence of requests from one keep-a
 conformance suite does: mostly one statement written and then read back by id and by filters (agent, verb,
 activity, registration, related activities, since), batches of 50, statements PUT by id, documents (state,
 activity and agent profiles: PUT, POST merge, GET, DELETE), About, Activities and Agents. Prints the wall time of
-the whole run and p50/p95/max per kind of request.
+the whole run and p50/p95/max per kind of request. Then, in each setup, a burst of 5,000 statements (50 POSTs of
+100, as a CRM sends a day's usage) and one filtered read right after it: what a reader pays for what is pending.
 """
 from __future__ import annotations
 
@@ -119,6 +120,13 @@ def workload(count: int, seed: int = 1365) -> list[tuple[str, str, str, dict, by
     return out[:count]
 
 
+def _burst(rng: random.Random) -> list[bytes]:
+    """5,000 statements in batches of 100, as a CRM sends a day's usage."""
+    return [json.dumps([_statement(rng, f"crm{rng.randrange(500)}", f"screen{rng.randrange(50)}",
+                                   str(uuid.UUID(int=rng.getrandbits(128), version=4))) for _ in range(100)]).encode()
+            for _ in range(50)]
+
+
 def run(requests: list, *, with_worker: bool, background: bool = True) -> tuple[float, dict[str, list[float]], int]:
     folder = Path(tempfile.mkdtemp(prefix="rapport-mix-"))
     processes = []
@@ -150,6 +158,14 @@ def run(requests: list, *, with_worker: bool, background: bool = True) -> tuple[
                 timings[kind].append((time.perf_counter() - begin) * 1000)
                 errors += response.status_code >= 400 and not (kind == "GET state" and response.status_code == 404)
             total = time.perf_counter() - started
+            # Then a burst: 5,000 statements in 50 batches, and one filtered read right after it.
+            begin = time.perf_counter()
+            for body in _burst(random.Random(5000)):
+                client.post("statements", content=body, headers={"Content-Type": "application/json"})
+            timings["burst: 50 POSTs"].append((time.perf_counter() - begin) * 1000)
+            begin = time.perf_counter()
+            client.get("statements", params={"verb": ADL + "completed", "limit": "10"})
+            timings["burst: then a read"].append((time.perf_counter() - begin) * 1000)
         return total, timings, errors
     finally:
         for process in processes:
@@ -164,7 +180,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1365)
     args = parser.parse_args()
     requests = workload(args.requests)
-    kinds = sorted({r[0] for r in requests})
+    kinds = sorted({r[0] for r in requests}) + ["burst: 50 POSTs", "burst: then a read"]
     setups = [("with the worker", True, True), ("without the worker (the web process derives in the background)",
                                                 False, True),
               ("without the worker, background deriving off (readers derive)", False, False)]
