@@ -149,11 +149,18 @@ def lesson_slug(course: Course, wanted: str, lesson: Lesson | None) -> str:
     return slug
 
 
-def check_lesson_body(body: str) -> None:
-    """The one rule for lesson text, in the editor and in course packs: what the editor saves, a pack accepts."""
+def lesson_body_problems(body: str) -> list[tuple[int, str]]:
+    """The one rule for lesson text, in the editor and in course packs, as (line, message): the rendering bounds
+    (:func:`courses.markdown.check`) first, then no raw HTML, unsafe links or images, or embeds from hosts that are
+    not allowed. What the editor saves, a pack accepts."""
     from courses import media
 
-    found = sorted(markdown.problems(body) + media.embed_problems(body))
+    return markdown.check(body) or sorted(markdown.problems(body) + media.embed_problems(body))
+
+
+def check_lesson_body(body: str) -> None:
+    """Raise a DomainError naming every line :func:`lesson_body_problems` refuses."""
+    found = lesson_body_problems(body)
     if found:
         raise DomainError("; ".join(f"line {line}: {message}" for line, message in found), field="body")
 
@@ -318,9 +325,15 @@ def validate_for_publishing(course: Course) -> list[str]:
     problems = []
     if not course.modules:
         problems.append("it has no modules")
+    if sum(len(lesson.body) for module in course.modules for lesson in module.lessons) > markdown.MAX_COURSE_CHARS:
+        problems.append(f"its lessons are longer than {markdown.MAX_COURSE_CHARS:,} characters in all; split it "
+                        "into two courses")
     for module in course.modules:
         if not module.items:
             problems.append(f"module “{module.title}” is empty")
+        for lesson in module.lessons:
+            problems.extend(f"lesson “{lesson.title}”, line {line}: {message}"
+                            for line, message in markdown.check(lesson.body))
         for quiz in module.quizzes:
             if not quiz.questions:
                 problems.append(f"quiz “{quiz.title}” has no questions")

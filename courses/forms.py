@@ -17,8 +17,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
 
+from courses.markdown import MAX_LESSON_CHARS, check
 from courses.models import FEEDBACK, QUESTION_TYPES, TRAINING_KINDS
 from lms.admin.forms import MultiCheckboxField, choices
 
@@ -53,16 +54,25 @@ class ModuleForm(FlaskForm):
     submit = SubmitField("Save module")
 
 
+def renderable_markdown(form, field) -> None:
+    """The lesson body must pass :func:`courses.markdown.check` (bounded rendering); each problem names its line."""
+    for line, message in check(field.data or ""):
+        field.errors.append(f"Line {line}: {message}")
+    if field.errors:
+        raise StopValidation()
+
+
 class LessonForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     slug = StringField("Address (slug)", validators=[Optional(), Length(max=80), SLUG_RULE],
                        description="The lesson's readable address and pack file name; made from the title when "
                                    "empty. Old addresses keep working.")
     minutes = IntegerField("Minutes to read", default=5, validators=[InputRequired(), NumberRange(min=1, max=600)])
-    body = TextAreaField("Lesson text (Markdown)", validators=[Optional(), Length(max=200_000)],
-                         description="Markdown with tables, fenced code and admonitions (!!! tip). Raw HTML, "
-                                     "scripts, links other than http, https and mailto, and images other than "
-                                     "https or uploads are refused, in the editor as in course packs.",
+    body = TextAreaField("Lesson text (Markdown)", validators=[Optional(), renderable_markdown],
+                         description=f"Markdown with tables, fenced code and admonitions (!!! tip), up to "
+                                     f"{MAX_LESSON_CHARS:,} characters. Raw HTML, scripts, links other than "
+                                     "http, https and mailto, and images other than https or uploads are refused, "
+                                     "in the editor as in course packs.",
                          render_kw={"rows": 22, "spellcheck": "true"})
     save = SubmitField("Save lesson")
     preview = SubmitField("Preview")

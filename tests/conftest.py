@@ -120,6 +120,9 @@ def base_config(database_url, instance_path, smtp_server) -> dict:
         "LMS_SMTP_PORT": smtp_server[0].port,
         "LMS_BASE_URL": "http://localhost",
         "LMS_INSTANCE_PATH": instance_path,
+        # Deriving in a background thread would race the tests that look at what is pending; tests that are about
+        # it turn it on (tests/tracking/test_background_derive.py).
+        "LMS_XAPI_BACKGROUND_DERIVE": False,
     }
 
 

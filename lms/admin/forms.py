@@ -69,6 +69,19 @@ class WaveForm(OrgItemForm):
     go_live = DateField("Go-live date", validators=[Optional()])
 
 
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    who = StringField("Person", validators=[Optional(), Length(max=254)],
+                      description="Part of the email of who acted, or of what it was done to.")
+    action = StringField("Action", validators=[Optional(), Length(max=80)],
+                         description="An action (auth.sign_in_failed) or its area (auth).",
+                         render_kw={"list": "audit-actions"})
+    since = DateField("From (UTC)", validators=[Optional()])
+    until = DateField("To (UTC)", validators=[Optional()])
+
+
 class PeopleFilterForm(FlaskForm):
     class Meta:
         csrf = False
