@@ -6,8 +6,11 @@ module and the signals in :mod:`lms.signals`, never ``courses.models`` or other 
 
 Vocabulary:
 - A person's *requirements* are the courses they must complete: the courses of their current learning-path
-  assignments (assigned or completed, not expired or withdrawn) and the courses assigned to them by hand. A course
-  that two of their paths share is one requirement. Self-chosen and remedial enrolments are not requirements.
+  assignments (assigned or completed, not expired or withdrawn; by rule or by hand, ``PathAssignment.source``) and
+  the courses assigned to them by hand. A course that two of their paths share is one requirement. Self-chosen and
+  remedial enrolments are not requirements, and neither is a course a trainer waived (excused, with a reason).
+- Due dates are the enrolments' and assignments' current ones: a trainer's change shows at once. Every change to
+  what people are required to do outside a learning event sends ``lms.signals.training_changed``.
 - *Status* of a requirement or an assignment: ``not_started``, ``in_progress``, ``completed``; ``overdue`` is an
   open one whose due date has passed.
 """
@@ -173,6 +176,8 @@ def requirements(person_ids: list[int]) -> list[Requirement]:
     result = []
     for (person_id, course_id), entry in sorted(by_pair.items()):
         enrolment = entry.get("enrolment")
+        if enrolment is not None and enrolment.status == "waived":
+            continue  # excused by a trainer, with a reason: not a requirement
         due = [*entry["due"], *([enrolment.due_date] if enrolment is not None and enrolment.due_date else [])]
         result.append(Requirement(
             person_id, course_id, tuple(sorted(entry["paths"])), entry["assigned"], min(due) if due else None,

@@ -8,7 +8,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from courses import markdown
-from courses.models import QUESTION_TYPES, TRAINING_KINDS, Course, CourseVersion, Lesson, Module, Question, Quiz
+from courses.models import (
+    FEEDBACK,
+    QUESTION_TYPES,
+    TRAINING_KINDS,
+    Course,
+    CourseVersion,
+    Lesson,
+    Module,
+    Question,
+    Quiz,
+)
 from lms.audit.services import record as audit
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
@@ -25,6 +35,8 @@ class CourseInfo:
     summary: str = ""
     estimated_minutes: int = 0
     job_role_ids: tuple[int, ...] = ()
+    min_lesson_seconds: int = 0  # before a lesson can be marked complete
+    require_scroll: bool = False  # the learner scrolled to the lesson's end
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class LessonInfo:
     title: str
     body: str
     minutes: int = 5
+    slug: str = ""  # empty: made from the title
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,8 @@ class QuizInfo:
     max_attempts: int = 3
     draw: int | None = None
     remedial: str | None = None
+    feedback: str = "final"  # see courses.models.FEEDBACK
+    lessons_first: bool = False  # the quiz opens when the module's lessons are done
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class QuestionInfo:
     options: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     explanation: str = ""
     topic: str = ""
+    shuffle: bool = True  # options in a new order each attempt (true/false never shuffles)
 
 
 def get_course(course_id: int) -> Course:
@@ -86,6 +102,7 @@ def save_course(info: CourseInfo, *, course: Course | None, actor_id: int | None
     course = course or Course(status="draft")
     course.slug, course.title, course.kind = slug, info.title.strip(), info.kind
     course.summary, course.estimated_minutes = info.summary.strip(), max(0, info.estimated_minutes)
+    course.min_lesson_seconds, course.require_scroll = max(0, info.min_lesson_seconds), info.require_scroll
     course.job_roles = list(db.session.scalars(select(JobRole).where(JobRole.id.in_(info.job_role_ids)))) \
         if info.job_role_ids else []
     db.session.add(course)
@@ -115,11 +132,52 @@ def normal_body(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n") + "\n"
 
 
+def slugify(text: str, limit: int = 60) -> str:
+    """A readable slug: lowercase ASCII letters, digits and hyphens."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "lesson"
+
+
+def lesson_slug(course: Course, wanted: str, lesson: Lesson | None) -> str:
+    """``wanted`` made unique among the course's lessons (``-2``, ``-3``, ... when taken)."""
+    taken = {other.slug for module in course.modules for other in module.lessons if other is not lesson}
+    slug, number = wanted, 2
+    while slug in taken:
+        slug, number = f"{wanted}-{number}", number + 1
+    return slug
+
+
+def lesson_body_problems(body: str) -> list[tuple[int, str]]:
+    """The one rule for lesson text, in the editor and in course packs, as (line, message): the rendering bounds
+    (:func:`courses.markdown.check`) first, then no raw HTML, unsafe links or images, or embeds from hosts that are
+    not allowed. What the editor saves, a pack accepts."""
+    from courses import media
+
+    return markdown.check(body) or sorted(markdown.problems(body) + media.embed_problems(body))
+
+
+def check_lesson_body(body: str) -> None:
+    """Raise a DomainError naming every line :func:`lesson_body_problems` refuses."""
+    found = lesson_body_problems(body)
+    if found:
+        raise DomainError("; ".join(f"line {line}: {message}" for line, message in found), field="body")
+
+
 def save_lesson(module: Module, info: LessonInfo, *, lesson: Lesson | None = None) -> Lesson:
+    body = normal_body(info.body)
+    check_lesson_body(body)
+    if info.slug.strip():
+        wanted = _check_slug(info.slug)
+    else:
+        wanted = lesson.slug if lesson is not None and lesson.slug else slugify(info.title)
+    slug = lesson_slug(module.course, wanted, lesson)
     if lesson is None:
         lesson = Lesson(position=_next_position(module))
         module.lessons.append(lesson)
-    lesson.title, lesson.body, lesson.minutes = info.title.strip(), normal_body(info.body), max(1, info.minutes)
+    lesson.slug = slug
+    lesson.title, lesson.body, lesson.minutes = info.title.strip(), body, max(1, info.minutes)
     db.session.flush()
     return lesson
 
@@ -127,6 +185,8 @@ def save_lesson(module: Module, info: LessonInfo, *, lesson: Lesson | None = Non
 def save_quiz(module: Module, info: QuizInfo, *, quiz: Quiz | None = None) -> Quiz:
     if not 0 < info.pass_mark <= 100:
         raise DomainError("The pass mark is a percentage from 1 to 100.", field="pass_mark")
+    if info.feedback not in FEEDBACK:
+        raise DomainError("Choose what a failed attempt shows.", field="feedback")
     if info.remedial and not re.match(r"^[a-z0-9-]+/[a-z0-9-]+$", info.remedial):
         raise DomainError("Name the remedial module as course-slug/module-slug.", field="remedial")
     if quiz is None:
@@ -134,6 +194,7 @@ def save_quiz(module: Module, info: QuizInfo, *, quiz: Quiz | None = None) -> Qu
         module.quizzes.append(quiz)
     quiz.title, quiz.pass_mark = info.title.strip(), info.pass_mark
     quiz.max_attempts, quiz.draw, quiz.remedial = max(0, info.max_attempts), info.draw or None, info.remedial or None
+    quiz.feedback, quiz.lessons_first = info.feedback, info.lessons_first
     db.session.flush()
     return quiz
 
@@ -173,6 +234,7 @@ def save_question(quiz: Quiz, info: QuestionInfo, *, question: Question | None =
         quiz.questions.append(question)
     question.type, question.prompt, question.options = info.type, info.prompt.strip(), options
     question.explanation, question.topic = info.explanation.strip(), info.topic.strip()
+    question.shuffle = info.shuffle and info.type != "true_false"
     db.session.flush()
     return question
 
@@ -203,28 +265,38 @@ def delete(item: Module | Lesson | Quiz | Question) -> None:
 
 # --- publishing -----------------------------------------------------------------------------------------------
 
-def snapshot(course: Course) -> dict[str, Any]:
-    """The course as learners get it: every field a version needs, lesson HTML rendered and sanitised."""
+def snapshot(course: Course, *, render: bool = True) -> dict[str, Any]:
+    """The course as learners get it: every field a version needs, lesson HTML rendered and sanitised (with
+    ``render=False`` the HTML is left out: comparing drafts needs only the Markdown)."""
+    from courses import media
+
+    hosts = media.allowed_hosts() if render else None
     return {
         "slug": course.slug, "title": course.title, "kind": course.kind, "summary": course.summary,
         "estimated_minutes": course.estimated_minutes, "job_roles": sorted(r.code for r in course.job_roles),
+        "min_lesson_seconds": course.min_lesson_seconds, "require_scroll": course.require_scroll,
         "modules": [{
             "slug": m.slug, "title": m.title, "summary": m.summary,
-            "items": [_lesson_snapshot(i) if isinstance(i, Lesson) else _quiz_snapshot(i) for i in m.items],
+            "items": [_lesson_snapshot(i, hosts) if isinstance(i, Lesson) else _quiz_snapshot(i) for i in m.items],
         } for m in course.modules],
     }
 
 
-def _lesson_snapshot(lesson: Lesson) -> dict[str, Any]:
-    return {"type": "lesson", "key": lesson.key, "title": lesson.title, "minutes": lesson.minutes,
-            "markdown": lesson.body, "html": markdown.render(lesson.body)}
+def _lesson_snapshot(lesson: Lesson, hosts: list[str] | None) -> dict[str, Any]:
+    from courses import media
+
+    html = media.render_lesson(lesson.body, hosts) if hosts is not None else None
+    return {"type": "lesson", "key": lesson.key, "slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes,
+            "markdown": lesson.body, "html": html}
 
 
 def _quiz_snapshot(quiz: Quiz) -> dict[str, Any]:
     return {"type": "quiz", "key": quiz.key, "title": quiz.title, "pass_mark": quiz.pass_mark,
-            "attempts": quiz.max_attempts, "draw": quiz.draw, "remedial": quiz.remedial,
+            "attempts": quiz.max_attempts, "draw": quiz.draw, "remedial": quiz.remedial, "feedback": quiz.feedback,
+            "lessons_first": quiz.lessons_first,
             "questions": [{"key": q.key, "type": q.type, "topic": q.topic, "prompt": q.prompt,
-                           "explanation": q.explanation, "options": q.options} for q in quiz.questions]}
+                           "explanation": q.explanation, "options": q.options, "shuffle": q.shuffle}
+                          for q in quiz.questions]}
 
 
 def publish(course: Course, *, actor_id: int | None, requires_recompletion: bool = False,

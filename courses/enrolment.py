@@ -136,12 +136,34 @@ def _matches_ignoring_recency(rule: PathRule, person: _PersonFacts) -> bool:
                for column in ("job_role_id", "department_id", "wave_id"))
 
 
-def _create_assignments(wanted: list[tuple[_PersonFacts, LearningPath]], versions: dict[int, int], on: date) -> int:
+def assign_path_by_hand(person_ids: list[int], path: LearningPath, *, due_date: date | None = None,
+                        on: date | None = None) -> int:
+    """Assign a path by hand (``source`` "manual": a role change does not withdraw it) to people who do not hold it;
+    its due date is ``due_date`` or the path's own. People who hold it already get ``due_date`` when one is given.
+    Returns how many were newly assigned."""
+    on = on or today()
+    held = {a.person_id: a for a in db.session.scalars(select(PathAssignment).where(
+        PathAssignment.path_id == path.id, PathAssignment.person_id.in_(person_ids),
+        PathAssignment.status.in_(("assigned", "completed"))))}
+    for assignment in held.values():
+        if due_date and assignment.status == "assigned":
+            assignment.due_date = due_date
+            db.session.execute(update(Enrolment).where(Enrolment.assignment_id == assignment.id,
+                                                       Enrolment.status.in_(OPEN)).values(due_date=due_date))
+    wanted = [_PersonFacts(*row) for row in db.session.execute(
+        select(Person.id, Person.job_role_id, Person.department_id, Person.wave_id, Person.hire_date)
+        .where(Person.id.in_([i for i in person_ids if i not in held]), Person.active.is_(True)))]
+    versions = latest_versions({step.course_id for step in path.steps})
+    return _create_assignments([(person, path) for person in wanted], versions, on, source="manual", due=due_date)
+
+
+def _create_assignments(wanted: list[tuple[_PersonFacts, LearningPath]], versions: dict[int, int], on: date, *,
+                        source: str = "rule", due: date | None = None) -> int:
     if not wanted:
         return 0
     now = utcnow()
-    rows = [{"path_id": path.id, "person_id": person.id, "assigned_at": now, "status": "assigned",
-             "due_date": due_date_for(path, person.hire_date, on)} for person, path in wanted]
+    rows = [{"path_id": path.id, "person_id": person.id, "assigned_at": now, "status": "assigned", "source": source,
+             "due_date": due or due_date_for(path, person.hire_date, on)} for person, path in wanted]
     # Plain executemany, then read the ids back: RETURNING in parameter order makes SQLite insert row by row.
     db.session.execute(insert(PathAssignment), rows)
     person_ids = {person.id for person, _ in wanted}

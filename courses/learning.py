@@ -3,15 +3,16 @@ training when a quiz is failed."""
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer
 
-from courses import events
+from courses import assessment, events
 from courses.enrolment import OPEN, add_months, enrol
 from courses.models import Course, CourseVersion, Enrolment, LessonProgress, PathAssignment, QuizAttempt
 from lms import signals
@@ -31,6 +32,13 @@ class Outline:
     items: tuple[dict[str, Any], ...]
     by_key: dict[str, dict[str, Any]]
     module_of: dict[str, dict[str, Any]]
+
+    def resolve(self, ref: str) -> dict[str, Any] | None:
+        """An item by its key or, for a lesson, its readable slug (old addresses used the key)."""
+        found = self.by_key.get(ref)
+        if found is None:
+            found = next((i for i in self.items if i["type"] == "lesson" and i.get("slug") == ref), None)
+        return found
 
     @property
     def lesson_keys(self) -> list[str]:
@@ -112,7 +120,7 @@ def locked_by(enrolment: Enrolment) -> Course | None:
             return None
         done = db.session.scalar(select(func.count()).select_from(Enrolment).where(
             Enrolment.person_id == enrolment.person_id, Enrolment.course_id == step.course_id,
-            Enrolment.status == "completed"))
+            Enrolment.status.in_(("completed", "waived"))))
         if not done:
             return step.course
     return None
@@ -142,13 +150,17 @@ def progress_map(enrolment: Enrolment) -> dict[str, LessonProgress]:
 def view_lesson(enrolment: Enrolment, lesson_key: str) -> dict[str, Any]:
     """Record that the learner opened a lesson; return the lesson."""
     lesson = _item(enrolment, lesson_key, "lesson")
+    lesson_key = lesson["key"]  # it may have been named by its slug
     _require_open(enrolment)
     now = utcnow()
     if enrolment.started_at is None:
         enrolment.started_at, enrolment.status = now, "in_progress"
-    progress = db.session.get(LessonProgress, (enrolment.id, lesson_key))
-    if progress is None:
-        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_key=lesson_key, first_viewed_at=now))
+    if db.session.get(LessonProgress, (enrolment.id, lesson_key)) is None:
+        # Two tabs (or two workers) may open the same lesson at once: the second insert is a no-op, not a 500.
+        insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(insert(LessonProgress).values(enrolment_id=enrolment.id, lesson_key=lesson_key,
+                                                         first_viewed_at=now)
+                           .on_conflict_do_nothing(index_elements=["enrolment_id", "lesson_key"]))
     db.session.flush()
     signals.lesson_viewed.send(None, event=LessonEvent(events.learner_ref(enrolment.person),
                                                        events.place_ref(enrolment, lesson_key),
@@ -156,14 +168,26 @@ def view_lesson(enrolment: Enrolment, lesson_key: str) -> dict[str, Any]:
     return lesson
 
 
-def complete_lesson(enrolment: Enrolment, lesson_key: str) -> None:
+def complete_lesson(enrolment: Enrolment, lesson_key: str, *, scrolled: bool = True) -> None:
+    """Mark a lesson complete. A course may ask for a minimum time on the lesson and/or that the learner scrolled
+    to its end (``scrolled``, reported by the lesson page); otherwise it raises a DomainError saying what is left."""
     lesson = _item(enrolment, lesson_key, "lesson")
+    lesson_key = lesson["key"]  # it may have been named by its slug
     _require_open(enrolment)
     progress = db.session.get(LessonProgress, (enrolment.id, lesson_key))
     if progress is None:
         view_lesson(enrolment, lesson_key)
         progress = db.session.get(LessonProgress, (enrolment.id, lesson_key))
     if progress.completed_at is None:
+        content = outline(version_of(enrolment)).content
+        minimum = int(content.get("min_lesson_seconds") or 0)
+        spent = (utcnow() - progress.first_viewed_at).total_seconds()
+        if minimum and spent < minimum:
+            left = int(minimum - spent) + 1
+            raise DomainError(f"Take your time with this lesson: it can be marked complete in {left} second"
+                              f"{'' if left == 1 else 's'}.")
+        if content.get("require_scroll") and not scrolled:
+            raise DomainError("Read the lesson to its end before marking it complete.")
         progress.completed_at = utcnow()
         db.session.flush()
         signals.lesson_completed.send(None, event=LessonEvent(
@@ -173,7 +197,7 @@ def complete_lesson(enrolment: Enrolment, lesson_key: str) -> None:
 
 
 def _item(enrolment: Enrolment, key: str, kind: str) -> dict[str, Any]:
-    item = outline(version_of(enrolment)).by_key.get(key)
+    item = outline(version_of(enrolment)).resolve(key)
     if item is None or item["type"] != kind:
         raise NotFound(f"There is no such {kind} in this course.")
     return item
@@ -184,10 +208,11 @@ def _item(enrolment: Enrolment, key: str, kind: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class QuizState:
     attempts_used: int
-    attempts_allowed: int  # 0 = unlimited
+    attempts_allowed: int  # 0 = unlimited (extra attempts granted by a trainer included)
     passed: bool
     blocked_by: Enrolment | None  # an unfinished remedial enrolment
     open_attempt: QuizAttempt | None
+    lessons_needed: tuple[str, ...] = ()  # titles of the module's lessons still to do (quiz opens after them)
 
     @property
     def attempts_left(self) -> int | None:
@@ -195,23 +220,43 @@ class QuizState:
 
     @property
     def can_start(self) -> bool:
-        return self.blocked_by is None and (self.attempts_left is None or self.attempts_left > 0)
+        return (self.blocked_by is None and not self.lessons_needed
+                and (self.attempts_left is None or self.attempts_left > 0))
+
+    @property
+    def out_of_attempts(self) -> bool:
+        return not self.passed and self.attempts_left == 0
 
 
 def quiz_state(enrolment: Enrolment, quiz_key: str) -> QuizState:
     quiz = _item(enrolment, quiz_key, "quiz")
     attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
                                                             QuizAttempt.quiz_key == quiz_key)).all()
-    used = [a for a in attempts if a.submitted_at is not None]
+    used = [a for a in attempts if a.submitted_at is not None and a.reset_at is None]
     blocker = db.session.scalar(select(Enrolment).where(
         Enrolment.unlocks_enrolment_id == enrolment.id, Enrolment.unlocks_quiz_key == quiz_key,
         Enrolment.status.in_(OPEN)))
-    return QuizState(len(used), quiz["attempts"] or 0, any(a.passed for a in used), blocker,
-                     next((a for a in attempts if a.submitted_at is None), None))
+    allowed = quiz["attempts"] or 0
+    if allowed:
+        allowed += int((enrolment.extra_attempts or {}).get(quiz_key, 0))
+    needed: tuple[str, ...] = ()
+    if quiz.get("lessons_first"):
+        plan = outline(version_of(enrolment))
+        done = {k for k, p in progress_map(enrolment).items() if p.completed_at}
+        needed = tuple(i["title"] for i in plan.module_of[quiz["key"]]["items"]
+                       if i["type"] == "lesson" and i["key"] not in done)
+    return QuizState(len(used), allowed, any(a.passed for a in attempts if a.submitted_at), blocker,
+                     next((a for a in attempts if a.submitted_at is None), None), needed)
+
+
+def shuffles(question: dict[str, Any]) -> bool:
+    """Whether a question's options are shown in a new order each attempt (never true/false)."""
+    return question["type"] != "true_false" and question.get("shuffle", True)
 
 
 def start_attempt(enrolment: Enrolment, quiz_key: str, rng: random.Random | None = None) -> QuizAttempt:
-    """Draw the questions for a new attempt (or return the one in progress)."""
+    """Draw the questions for a new attempt, each with its options in a shuffled order that stays the same for
+    the whole attempt (or return the attempt in progress)."""
     quiz = _item(enrolment, quiz_key, "quiz")
     _require_open(enrolment)
     state = quiz_state(enrolment, quiz_key)
@@ -219,13 +264,26 @@ def start_attempt(enrolment: Enrolment, quiz_key: str, rng: random.Random | None
         return state.open_attempt
     if state.blocked_by is not None:
         raise DomainError(f"Finish the remedial module in “{state.blocked_by.course.title}” before trying again.")
+    if state.lessons_needed:
+        raise DomainError("This quiz opens when you have completed the module's lessons: "
+                          + ", ".join(f"“{t}”" for t in state.lessons_needed) + ".")
     if not state.can_start:
-        raise DomainError("You have used every attempt at this quiz. Ask your trainer to review it with you.")
+        raise DomainError("You have used every attempt at this quiz. " + assessment.who_can_help(enrolment))
+    rng = rng or random.SystemRandom()
     keys = [q["key"] for q in quiz["questions"]]
     draw = quiz.get("draw") or len(keys)
-    chosen = (rng or random.SystemRandom()).sample(keys, min(draw, len(keys)))
-    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_key=quiz_key, number=state.attempts_used + 1,
-                          question_keys=chosen, answers={})
+    chosen = rng.sample(keys, min(draw, len(keys)))
+    by_key = {q["key"]: q for q in quiz["questions"]}
+    orders = {}
+    for key in chosen:
+        order = list(range(len(by_key[key]["options"])))
+        if shuffles(by_key[key]):
+            rng.shuffle(order)
+        orders[key] = order
+    number = (db.session.scalar(select(func.max(QuizAttempt.number)).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_key == quiz_key)) or 0) + 1  # resets leave gaps
+    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_key=quiz_key, number=number,
+                          question_keys=chosen, answers={}, option_orders=orders)
     if enrolment.started_at is None:
         enrolment.started_at, enrolment.status = utcnow(), "in_progress"
     db.session.add(attempt)
@@ -237,8 +295,18 @@ def correct_options(question: dict[str, Any]) -> list[int]:
     return [i for i, option in enumerate(question["options"]) if option.get("correct")]
 
 
+def mark(question: dict[str, Any], answer: list[int]) -> tuple[list[int], bool]:
+    """The chosen option indexes as kept (valid ones, one for a single-answer question) and whether they are right.
+    Writes nothing: the trainer's preview marks with it too."""
+    chosen = sorted({i for i in answer if 0 <= i < len(question["options"])})
+    if question["type"] != "multiple":
+        chosen = chosen[:1]
+    return chosen, chosen == correct_options(question)
+
+
 def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizAttempt:
-    """Mark an attempt on the server. A question left unanswered counts as wrong."""
+    """Mark an attempt on the server. Answers are option indexes in the question's own order (whatever order the
+    attempt showed them in). A question left unanswered counts as wrong."""
     if attempt.submitted_at is not None:
         raise DomainError("This attempt was already submitted.")
     enrolment = attempt.enrolment
@@ -250,10 +318,7 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[str, list[int]]) -> QuizA
     score, clean = 0, {}
     for key in attempt.question_keys:
         question = questions[key]
-        chosen = sorted({i for i in answers.get(key, []) if 0 <= i < len(question["options"])})
-        if question["type"] != "multiple":
-            chosen = chosen[:1]
-        correct = chosen == correct_options(question)
+        chosen, correct = mark(question, answers.get(key, []))
         score += correct
         clean[key] = chosen
         signals.quiz_answered.send(None, event=AnswerEvent(learner, place, quiz_ref, attempt.id,
@@ -306,21 +371,24 @@ def _check_completion(enrolment: Enrolment) -> None:
     if not (set(lessons) <= done and set(quizzes) <= passed_quiz_keys(enrolment)):
         return
     enrolment.status, enrolment.completed_at = "completed", utcnow()
+    if not enrolment.remedial_module:  # a remedial module ends as "remedial done", without a certificate
+        enrolment.certificate_ref = secrets.token_urlsafe(18)
     db.session.flush()
     signals.course_completed.send(None, event=CourseEvent(events.learner_ref(enrolment.person),
                                                           events.place_ref(enrolment), enrolment.started_at,
                                                           enrolment.completed_at))
     if enrolment.assignment_id:
-        _check_path(db.session.get(PathAssignment, enrolment.assignment_id))
+        check_path(db.session.get(PathAssignment, enrolment.assignment_id))
 
 
-def _check_path(assignment: PathAssignment | None) -> None:
+def check_path(assignment: PathAssignment | None) -> None:
+    """Complete a path assignment whose every course is completed (or waived)."""
     if assignment is None or assignment.status != "assigned":
         return
     course_ids = [step.course_id for step in assignment.path.steps]
     completed = set(db.session.scalars(select(Enrolment.course_id).where(
         Enrolment.person_id == assignment.person_id, Enrolment.course_id.in_(course_ids),
-        Enrolment.status == "completed")))
+        Enrolment.status.in_(("completed", "waived")), Enrolment.remedial_module.is_(None))))
     if set(course_ids) <= completed:
         assignment.status, assignment.completed_at = "completed", utcnow()
         if assignment.path.recertify_months:
@@ -329,69 +397,3 @@ def _check_path(assignment: PathAssignment | None) -> None:
         path = assignment.path
         signals.path_completed.send(None, event=PathEvent(events.learner_ref(assignment.person), assignment.id,
                                                           path.id, path.slug, path.title, assignment.completed_at))
-
-
-# --- courses open to the learner ---------------------------------------------------------------------------------
-
-def available_courses(person: Person) -> list[Course]:
-    """Published courses aimed at the person's job role that they are not enrolled in: they may enrol themselves."""
-    if person.job_role_id is None:
-        return []
-    from courses.models import course_job_role
-
-    taken = select(Enrolment.course_id).where(Enrolment.person_id == person.id, Enrolment.status != "replaced")
-    return list(db.session.scalars(
-        select(Course).join(course_job_role, course_job_role.c.course_id == Course.id)
-        .where(course_job_role.c.job_role_id == person.job_role_id, Course.status == "published",
-               Course.kind != "remedial", Course.id.not_in(taken))
-        .order_by(Course.title)))
-
-
-def enrol_self(person: Person, course_id: int) -> Enrolment:
-    """Enrol in a course aimed at one's own role (NotFound for any other course)."""
-    course = next((c for c in available_courses(person) if c.id == course_id), None)
-    if course is None:
-        raise NotFound("That course is not open to you.")
-    return enrol(person, course, source="self")
-
-
-# --- the learner's overview --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LearningItem:
-    enrolment: Enrolment
-    lessons_done: int
-    lessons_total: int
-    locked_by: Course | None
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.enrolment.status == "completed" else (
-            int(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0)
-
-
-def my_learning(person: Person, on: date, soon_days: int = 7) -> dict[str, list[LearningItem]]:
-    """The learner's enrolments sorted into: overdue, due_soon, in_progress, assigned, completed."""
-    enrolments = db.session.scalars(select(Enrolment).where(
-        Enrolment.person_id == person.id, Enrolment.status.not_in(("replaced", "withdrawn")))
-        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.assigned_at)).all()
-    done_counts = dict(db.session.execute(
-        select(LessonProgress.enrolment_id, func.count()).where(
-            LessonProgress.enrolment_id.in_([e.id for e in enrolments]), LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.enrolment_id)).all())
-    groups: dict[str, list[LearningItem]] = {k: [] for k in ("overdue", "due_soon", "in_progress", "assigned",
-                                                              "completed")}
-    for enrolment in enrolments:
-        lessons, _quizzes = required_keys(enrolment)
-        item = LearningItem(enrolment, done_counts.get(enrolment.id, 0), len(lessons), locked_by(enrolment))
-        if enrolment.status == "completed":
-            groups["completed"].append(item)
-        elif enrolment.due_date and enrolment.due_date < on:
-            groups["overdue"].append(item)
-        elif enrolment.due_date and (enrolment.due_date - on).days <= soon_days:
-            groups["due_soon"].append(item)
-        elif enrolment.status == "in_progress":
-            groups["in_progress"].append(item)
-        else:
-            groups["assigned"].append(item)
-    return groups

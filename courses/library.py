@@ -75,7 +75,7 @@ def import_paths(data: bytes, *, name: str) -> list[str]:
     for plan in plans:
         path = db.session.scalar(select(LearningPath).where(LearningPath.slug == plan["slug"])) or LearningPath()
         for key in ("slug", "title", "kind", "summary", "ordered", "due_days", "due_after", "due_date",
-                    "recertify_months"):
+                    "recertify_months", "active"):
             setattr(path, key, plan[key])
         path.steps = [PathCourse(course=courses[slug], position=i) for i, slug in enumerate(plan["courses"])]
         path.rules = [PathRule(**rule) for rule in plan["rules"]]
@@ -88,6 +88,7 @@ def import_paths(data: bytes, *, name: str) -> list[str]:
 def _parse_path(reader, name: str, entry: dict, courses: dict, lookups: dict) -> dict[str, Any]:
     line = entry["__line__"]
     plan: dict[str, Any] = {"slug": entry.get("slug"), "title": entry.get("title"),
+                            "active": entry.get("active", True) is not False,
                             "kind": entry.get("kind", "crm_application"), "summary": str(entry.get("summary") or ""),
                             "ordered": bool(entry.get("ordered", True)), "recertify_months":
                             entry.get("recertify_months"), "due_days": None, "due_after": "assignment",
@@ -130,3 +131,43 @@ def _parse_path(reader, name: str, entry: dict, courses: dict, lookups: dict) ->
                 parsed[column] = lookups[key].get(lookup_key)
         plan["rules"].append(parsed)
     return plan
+
+
+def export_paths() -> bytes:
+    """Every learning path as a paths file (``paths.yaml``); importing it gives the same paths."""
+    import yaml
+
+    roles = dict(db.session.execute(select(JobRole.id, JobRole.code)).all())
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    waves = dict(db.session.execute(select(RolloutWave.id, RolloutWave.name)).all())
+    entries = []
+    for path in db.session.scalars(select(LearningPath).order_by(LearningPath.slug)):
+        entry: dict[str, Any] = {"slug": path.slug, "title": path.title, "kind": path.kind}
+        if path.summary:
+            entry["summary"] = path.summary
+        entry["ordered"] = path.ordered
+        entry["courses"] = [step.course.slug for step in path.steps]
+        rules = []
+        for rule in path.rules:
+            out: dict[str, Any] = {}
+            if rule.job_role_id is not None:
+                out["job_role"] = roles[rule.job_role_id]
+            if rule.department_id is not None:
+                out["department"] = departments[rule.department_id]
+            if rule.wave_id is not None:
+                out["wave"] = waves[rule.wave_id]
+            if rule.new_hire is not None:
+                out["new_hire"] = rule.new_hire
+            rules.append(out)
+        if rules:
+            entry["assign"] = rules
+        if path.due_date:
+            entry["due"] = {"date": path.due_date}
+        elif path.due_days is not None:
+            entry["due"] = {"days": path.due_days, "after": path.due_after}
+        if path.recertify_months:
+            entry["recertify_months"] = path.recertify_months
+        if not path.active:
+            entry["active"] = False
+        entries.append(entry)
+    return yaml.safe_dump({"paths": entries}, sort_keys=False, allow_unicode=True, width=110).encode()

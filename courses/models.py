@@ -11,7 +11,21 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -25,6 +39,11 @@ TRAINING_KINDS = {
     "new_hire": "New hire",
     "soft_skills": "Soft skills",
     "culture": "Culture",
+}
+FEEDBACK = {
+    "wrong_only": "Which answers were wrong, without the right ones",
+    "answers": "Which answers were wrong, and the right answers",
+    "final": "The right answers only after passing or the last attempt",
 }
 QUESTION_TYPES = {"single": "Single choice", "multiple": "Multiple choice", "true_false": "True or false",
                   "scenario": "Scenario"}
@@ -46,6 +65,9 @@ class Course(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     estimated_minutes: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published | archived
+    # Before a lesson can be marked complete: at least this many seconds on it, and/or scrolled to its end.
+    min_lesson_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    require_scroll: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -102,6 +124,7 @@ class Lesson(db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     key: Mapped[str] = mapped_column(String(80), default=new_key)
+    slug: Mapped[str | None] = mapped_column(String(80))  # readable, unique in the course; URLs and pack file names
     title: Mapped[str] = mapped_column(String(200))
     minutes: Mapped[int] = mapped_column(Integer, default=5)
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown
@@ -123,6 +146,9 @@ class Quiz(db.Model):
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)  # 0 = unlimited
     draw: Mapped[int | None] = mapped_column(Integer)  # questions drawn per attempt; None = all
     remedial: Mapped[str | None] = mapped_column(String(170))  # "<course slug>/<module slug>"
+    # What a failed attempt shows: see FEEDBACK. The right answers are always shown once passed.
+    feedback: Mapped[str] = mapped_column(String(20), default="final", server_default="final")
+    lessons_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source_name: Mapped[str | None] = mapped_column(String(200))
 
     module: Mapped[Module] = relationship(back_populates="quizzes")
@@ -143,8 +169,27 @@ class Question(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     # [{"text": str, "correct": bool, "explanation": str}]; true/false questions have options "True", "False".
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Options are shown in a new random order each attempt, unless their order carries meaning ("all of the above").
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("bank_question.id", ondelete="SET NULL"))
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
+
+
+class BankQuestion(db.Model):
+    """A question kept in the question bank, to be added to any quiz (a copy; the copy remembers its origin)."""
+
+    __tablename__ = "bank_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), default=new_key, unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str] = mapped_column(String(80), default="")
+    prompt: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CourseVersion(db.Model):
@@ -254,12 +299,20 @@ class Enrolment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Remedial enrolments: the module to complete and the quiz it unlocks.
     remedial_module: Mapped[str | None] = mapped_column(String(80))
+    # Excused by a trainer (status "waived"): not a requirement any more; who, when and why.
+    waived_reason: Mapped[str | None] = mapped_column(Text)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # quiz key -> attempts granted beyond the quiz's limit
+    extra_attempts: Mapped[dict[str, int] | None] = mapped_column(JSON, default=dict)
+    # A random, unguessable reference checked on the public certificate verification page.
+    certificate_ref: Mapped[str | None] = mapped_column(String(40), unique=True)
     unlocks_enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id", ondelete="SET NULL"))
     unlocks_quiz_key: Mapped[str | None] = mapped_column(String(80))
 
     course: Mapped[Course] = relationship(lazy="joined")
     version: Mapped[CourseVersion] = relationship()
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys="Enrolment.person_id")
 
 
 class LessonProgress(db.Model):
@@ -280,6 +333,10 @@ class QuizAttempt(db.Model):
     quiz_key: Mapped[str] = mapped_column(String(80))
     number: Mapped[int] = mapped_column(Integer)
     question_keys: Mapped[list[str]] = mapped_column(JSON)  # the draw, in the order shown
+    # question key -> the question's option indexes in the order shown (options keep their own index everywhere)
+    option_orders: Mapped[dict[str, list[int]] | None] = mapped_column(JSON, default=dict)
+    # A trainer reset the attempt: it no longer counts against the limit (its record stays).
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)  # question key -> option indexes
@@ -292,3 +349,26 @@ class QuizAttempt(db.Model):
     @property
     def scaled(self) -> float | None:
         return None if not self.max_score else round(self.score / self.max_score, 4)
+
+
+class MediaFile(db.Model):
+    """An image uploaded into a lesson, stored under the instance folder and served by its key."""
+
+    __tablename__ = "media_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded, for the alt text and the list
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmbedHost(db.Model):
+    """A host whose players (video, slides) lessons may embed; set by an admin."""
+
+    __tablename__ = "embed_host"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(200), unique=True)

@@ -7,6 +7,7 @@ See ``courses/content/FORMAT.md``.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -16,7 +17,7 @@ import yaml
 from sqlalchemy import select
 
 from courses import authoring, markdown
-from courses.models import TRAINING_KINDS, Course, Lesson, Module, Question, Quiz
+from courses.models import FEEDBACK, TRAINING_KINDS, Course, Lesson, Module, Question, Quiz
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import JobRole
@@ -295,6 +296,15 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
         reader.problem("course.yaml", course["__line__"], "estimated_minutes must be a whole number")
         minutes = 0
     result["estimated_minutes"] = minutes
+    seconds = course.get("min_lesson_seconds", 0)
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+        reader.problem("course.yaml", course["__line__"], "min_lesson_seconds must be a whole number")
+        seconds = 0
+    result["min_lesson_seconds"] = seconds
+    scroll = course.get("require_scroll", False)
+    if not isinstance(scroll, bool):
+        reader.problem("course.yaml", course["__line__"], "require_scroll must be true or false")
+    result["require_scroll"] = scroll is True
     roles = course.get("job_roles") or []
     if not isinstance(roles, list):
         reader.problem("course.yaml", course["__line__"], "job_roles must be a list of job role codes")
@@ -306,7 +316,7 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
     if not isinstance(modules, list) or not modules:
         reader.problem("course.yaml", course["__line__"], "modules must be a non-empty list")
         modules = []
-    seen_modules, seen_keys = set(), set()
+    seen_modules, seen_keys, seen_slugs = set(), set(), set()
     item_count = 0
     for module in modules:
         if not isinstance(module, dict):
@@ -343,6 +353,11 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
                 if parsed_item["key"] in seen_keys:
                     reader.problem("course.yaml", item["__line__"], f"{parsed_item['key']!r} appears twice")
                 seen_keys.add(parsed_item["key"])
+                if parsed_item["type"] == "lesson":
+                    if parsed_item["slug"] in seen_slugs:
+                        reader.problem("course.yaml", item["__line__"],
+                                       f"lesson slug {parsed_item['slug']!r} appears twice")
+                    seen_slugs.add(parsed_item["slug"])
                 parsed["items"].append(parsed_item)
         if not parsed["items"]:
             reader.problem("course.yaml", line, f"module {mslug!r} has no items")
@@ -357,10 +372,11 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     if text is None:
         return None
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---" or "---" not in [x.strip() for x in lines[1:]]:
+    # The closing --- starts its line: an indented "---" is a folded front-matter value (a long title), not the end.
+    if not lines or lines[0].strip() != "---" or "---" not in [x.rstrip() for x in lines[1:]]:
         reader.problem(name, 1, "a lesson starts with front matter between --- lines (title, minutes)")
         return None
-    end = [x.strip() for x in lines].index("---", 1)
+    end = [x.rstrip() for x in lines].index("---", 1)
     meta = reader.yaml(name, "\n".join(lines[1:end]), first_line=2)
     if meta is None and not reader.problems:
         meta = {}
@@ -379,9 +395,13 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
         reader.problem(name, 1, f"the course's lessons are longer than {MAX_LESSON_TEXT:,} characters in all")
         return None
     body_start = end + 2 + (len(lines[end + 1:]) - len("\n".join(lines[end + 1:]).lstrip("\n").split("\n")))
-    for line, message in markdown.check(body) or markdown.problems(body):  # problems() only on bounded text
+    for line, message in authoring.lesson_body_problems(body):  # the editor's rule (bounds first)
         reader.problem(name, body_start + line - 1, message)
-    return {"type": "lesson", "key": str(meta.get("key") or PurePosixPath(name).stem), "title": title,
+    stem = PurePosixPath(name).stem
+    slug = str(meta.get("slug") or authoring.slugify(re.sub(r"^\d+-", "", stem)))
+    if not authoring.SLUG.match(slug):
+        reader.problem(name, 2, f"slug {slug!r}: lowercase letters, digits, hyphens")
+    return {"type": "lesson", "key": str(meta.get("key") or stem), "slug": slug, "title": title,
             "minutes": minutes, "body": body, "source": name}
 
 
@@ -403,6 +423,12 @@ def _parse_quiz(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str, A
     attempts = quiz.get("attempts", 3)
     if not isinstance(attempts, int) or attempts < 0:
         reader.problem(name, quiz["__line__"], "attempts must be 0 (unlimited) or more")
+    feedback = quiz.get("feedback", "final")
+    if feedback not in FEEDBACK:
+        reader.problem(name, quiz["__line__"], f"feedback must be one of {', '.join(FEEDBACK)}")
+    lessons_first = quiz.get("lessons_first", False)
+    if not isinstance(lessons_first, bool):
+        reader.problem(name, quiz["__line__"], "lessons_first must be true or false")
     remedial = quiz.get("remedial")
     if remedial is not None and (not isinstance(remedial, str) or "/" not in remedial):
         reader.problem(name, quiz["__line__"], "remedial must be course-slug/module-slug")
@@ -428,7 +454,7 @@ def _parse_quiz(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str, A
         reader.problem(name, quiz["__line__"], f"draw must be between 1 and the {len(questions)} questions")
     return {"type": "quiz", "key": str(quiz.get("key") or PurePosixPath(name).stem), "title": title,
             "pass_mark": pass_mark, "attempts": attempts, "draw": draw, "remedial": remedial,
-            "questions": questions, "source": name}
+            "feedback": feedback, "lessons_first": lessons_first is True, "questions": questions, "source": name}
 
 
 def _parse_question(reader: _Reader, name: str, question: dict) -> dict[str, Any] | None:
@@ -457,16 +483,21 @@ def _parse_question(reader: _Reader, name: str, question: dict) -> dict[str, Any
             reader.limit(name, option["__line__"], "text", option.get("text"))
             reader.limit(name, option["__line__"], "option explanation", option.get("explanation"))
         options = tuple({k: v for k, v in o.items() if k != "__line__"} for o in raw)
+    shuffle = question.get("shuffle", True)
+    if not isinstance(shuffle, bool):
+        reader.problem(name, line, f"question {key}: shuffle must be true or false")
+        return None
     info = authoring.QuestionInfo(type=str(qtype), prompt=str(question.get("prompt") or ""), options=options,
                                   explanation=str(question.get("explanation") or ""),
-                                  topic=str(question.get("topic") or ""))
+                                  topic=str(question.get("topic") or ""), shuffle=shuffle)
     try:
         stored = authoring.check_question(info)
     except DomainError as error:
         reader.problem(name, line, f"question {key}: {error.message}")
         return None
     return {"key": str(key), "type": info.type, "prompt": info.prompt.strip(), "options": stored,
-            "explanation": info.explanation.strip(), "topic": info.topic.strip()}
+            "explanation": info.explanation.strip(), "topic": info.topic.strip(),
+            "shuffle": info.shuffle and info.type != "true_false"}
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
@@ -483,7 +514,8 @@ def import_pack(files: dict[str, bytes], *, actor_id: int | None, publish: bool 
     course = db.session.scalar(select(Course).where(Course.slug == data["slug"]))
     info = authoring.CourseInfo(slug=data["slug"], title=data["title"], kind=data["kind"], summary=data["summary"],
                                 estimated_minutes=data["estimated_minutes"],
-                                job_role_ids=tuple(roles[c].id for c in data["job_roles"]))
+                                job_role_ids=tuple(roles[c].id for c in data["job_roles"]),
+                                min_lesson_seconds=data["min_lesson_seconds"], require_scroll=data["require_scroll"])
     course = authoring.save_course(info, course=course, actor_id=actor_id)
     for module in list(course.modules):
         course.modules.remove(module)
@@ -494,14 +526,17 @@ def import_pack(files: dict[str, bytes], *, actor_id: int | None, publish: bool 
         course.modules.append(module)
         for item_position, item in enumerate(module_data["items"]):
             if item["type"] == "lesson":
-                module.lessons.append(Lesson(key=item["key"], title=item["title"], minutes=item["minutes"],
+                module.lessons.append(Lesson(key=item["key"], slug=item["slug"], title=item["title"],
+                                             minutes=item["minutes"],
                                              body=item["body"], position=item_position, source_name=item["source"]))
             else:
                 quiz = Quiz(key=item["key"], title=item["title"], pass_mark=item["pass_mark"],
                             max_attempts=item["attempts"], draw=item["draw"], remedial=item["remedial"],
+                            feedback=item["feedback"], lessons_first=item["lessons_first"],
                             position=item_position, source_name=item["source"])
                 quiz.questions = [Question(key=q["key"], type=q["type"], prompt=q["prompt"], options=q["options"],
-                                           explanation=q["explanation"], topic=q["topic"], position=i)
+                                           explanation=q["explanation"], topic=q["topic"], position=i,
+                                           shuffle=q["shuffle"])
                                   for i, q in enumerate(item["questions"])]
                 module.quizzes.append(quiz)
     db.session.flush()
@@ -523,15 +558,18 @@ def export_pack(course: Course) -> dict[str, bytes]:
         for item in module.items:
             if isinstance(item, Lesson):
                 lesson_number += 1
-                name = item.source_name or f"lessons/{lesson_number:02d}-{item.key}.md"
-                meta = {"title": item.title, "minutes": item.minutes}
+                slug = item.slug or authoring.slugify(item.title)
+                name = item.source_name or f"lessons/{lesson_number:02d}-{slug}.md"
+                meta: dict[str, Any] = {"title": item.title, "minutes": item.minutes}
                 if PurePosixPath(name).stem != item.key:
                     meta["key"] = item.key
+                if authoring.slugify(re.sub(r"^\d+-", "", PurePosixPath(name).stem)) != slug:
+                    meta["slug"] = slug
                 files[name] = ("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
                                + item.body).encode()
                 items.append({"lesson": name})
             else:
-                name = item.source_name or f"quizzes/{item.key}.yaml"
+                name = item.source_name or _free(files, f"quizzes/{authoring.slugify(item.title)}", ".yaml")
                 quiz: dict[str, Any] = {"title": item.title, "pass_mark": item.pass_mark,
                                         "attempts": item.max_attempts}
                 if PurePosixPath(name).stem != item.key:
@@ -540,6 +578,10 @@ def export_pack(course: Course) -> dict[str, bytes]:
                     quiz["draw"] = item.draw
                 if item.remedial:
                     quiz["remedial"] = item.remedial
+                if item.feedback != "final":
+                    quiz["feedback"] = item.feedback
+                if item.lessons_first:
+                    quiz["lessons_first"] = True
                 quiz["questions"] = [_export_question(q) for q in item.questions]
                 files[name] = yaml.safe_dump(quiz, sort_keys=False, allow_unicode=True, width=110).encode()
                 items.append({"quiz": name})
@@ -547,8 +589,20 @@ def export_pack(course: Course) -> dict[str, bytes]:
     course_data = {"slug": course.slug, "title": course.title, "kind": course.kind, "summary": course.summary,
                    "job_roles": sorted(r.code for r in course.job_roles),
                    "estimated_minutes": course.estimated_minutes, "modules": modules}
+    if course.min_lesson_seconds:
+        course_data["min_lesson_seconds"] = course.min_lesson_seconds
+    if course.require_scroll:
+        course_data["require_scroll"] = True
     files["course.yaml"] = yaml.safe_dump(course_data, sort_keys=False, allow_unicode=True, width=110).encode()
     return files
+
+
+def _free(files: dict[str, bytes], stem: str, suffix: str) -> str:
+    """A readable file name not used yet in the pack (``-2``, ``-3``, ... when taken)."""
+    name, number = stem + suffix, 2
+    while name in files:
+        name, number = f"{stem}-{number}{suffix}", number + 1
+    return name
 
 
 def _export_question(question: Question) -> dict[str, Any]:
@@ -569,6 +623,8 @@ def _export_question(question: Question) -> dict[str, Any]:
             out["options"].append(entry)
     if question.explanation:
         out["explanation"] = question.explanation
+    if not question.shuffle and question.type != "true_false":
+        out["shuffle"] = False
     return out
 
 

@@ -43,19 +43,21 @@ class Permission(enum.StrEnum):
         }[self.value]
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
-    """Only people holding ``permission`` may call the view; others get 403, anonymous users the login page."""
+def requires(permission: Permission, *others: Permission) -> Callable[[F], F]:
+    """Only people holding ``permission`` (or one of ``others``) may call the view; others get 403, anonymous
+    users the login page."""
+    wanted = (permission, *others)
 
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if not current_user.can(permission):
+            if not any(current_user.can(p) for p in wanted):
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(guarded, PERMISSION_ATTR, permission)
+        setattr(guarded, PERMISSION_ATTR, permission if not others else frozenset(wanted))
         return guarded  # type: ignore[return-value]
 
     return decorate
@@ -120,7 +122,7 @@ def requires_lrs_scope(scope: str, *, read_if: Callable[[], bool] | None = None)
     return decorate
 
 
-def declared_permission(view: Callable) -> Permission | str | None:
+def declared_permission(view: Callable) -> Permission | frozenset[Permission] | str | None:
     return getattr(view, PERMISSION_ATTR, None)
 
 

@@ -31,6 +31,7 @@ class MenuItem:
     endpoint: str
     permission: Permission | None  # None: anyone signed in
     order: int = 50
+    replaces: str | None = None  # the endpoint of a host item this one stands in for (e.g. "home.team")
 
 
 @dataclass(frozen=True)

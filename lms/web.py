@@ -211,6 +211,8 @@ def _template_context():
     state = current_app.extensions["lms"]
     menu = []
     if has_request_context() and current_user.is_authenticated:  # mail is rendered outside requests too
-        menu = [item for item in state.menu if item.permission is None or current_user.can(item.permission)]
+        replaced = {item.replaces for item in state.menu if item.replaces}
+        menu = [item for item in state.menu if item.endpoint not in replaced
+                and (item.permission is None or current_user.can(item.permission))]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}

@@ -1,6 +1,8 @@
 /* Authoring helpers. Every page works without this script; it only adds conveniences:
    - live lesson preview: debounced POST of the Markdown to the preview endpoint, CSRF token as X-CSRFToken;
-   - the question form shows the True/False choice or the option rows to match the question type. */
+   - the question form shows the True/False choice or the option rows to match the question type;
+   - leaving a page with unsaved changes in a form asks first (the browser's own "leave site?" prompt);
+   - an image upload field inserts the uploaded image's Markdown into the lesson text. */
 (function () {
   "use strict";
 
@@ -40,7 +42,8 @@
         if (data.refused) { show("Not previewed: " + data.refused); return; }
         var body = target.querySelector(".lesson-body");
         body.innerHTML = data.html;  // sanitised by the server (nh3); CSP blocks scripts regardless
-        show("Preview updated.");
+        show(data.problems && data.problems.length ?
+          "Saving will be refused: " + data.problems.join("; ") : "Preview updated.");
       }).catch(function () {
         show("The live preview is not available; use the Preview button.");
       });
@@ -66,6 +69,22 @@
     sync();
   }
 
+  function warnUnsaved() {
+    var dirty = null;
+    document.querySelectorAll("main form[method=post]").forEach(function (form) {
+      if (!form.querySelector("textarea, input[type=text], input[type=number], select")) { return; }
+      form.addEventListener("input", function () { dirty = form; });
+      form.addEventListener("change", function () { dirty = form; });
+      form.addEventListener("submit", function () { dirty = null; });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) { return; }
+      event.preventDefault();
+      event.returnValue = "";  // the browser shows its own message
+    });
+  }
+
   document.querySelectorAll("form[data-preview-url]").forEach(livePreview);
+  warnUnsaved();
   document.querySelectorAll("form[data-question-form]").forEach(questionTypes);
 }());

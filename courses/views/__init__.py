@@ -4,4 +4,16 @@ from flask import Blueprint
 bp = Blueprint("courses", __name__, url_prefix="/learning", template_folder="../templates",
                static_folder="../static", static_url_path="/static")
 
-from courses.views import author, author_content, learner  # noqa: E402,F401  (routes register on bp)
+# Modules whose routes register on bp:
+from courses.views import (  # noqa: E402,F401
+    author,
+    author_content,
+    bank,
+    catalogue,
+    learner,
+    media,
+    paths,
+    people,
+    preview,
+    results,
+)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 from wtforms import FieldList
 
-from courses import authoring, packs
+from courses import authoring, drafts, packs
 from courses.forms import CourseForm, PackUploadForm, PublishForm, StatusForm
 from courses.models import TRAINING_KINDS, Course, CourseVersion, Enrolment
 from courses.views import bp
@@ -73,6 +73,7 @@ def author_index() -> str:
     if status in STATUSES:
         query = query.where(Course.status == status)
     courses = db.session.scalars(query).all()
+    unpublished = {c.id for c in courses if c.status == "published" and drafts.draft_changes(c)}
     latest = dict(db.session.execute(
         select(CourseVersion.course_id, func.max(CourseVersion.number)).group_by(CourseVersion.course_id)).all())
     learners: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -84,6 +85,7 @@ def author_index() -> str:
             .order_by(CourseVersion.number.desc())):
         learners[course_id].append((number, count))
     return render_template("courses/author/index.html", courses=courses, latest=latest, learners=learners,
+                           unpublished=unpublished,
                            status=status if status in STATUSES else None, statuses=STATUSES)
 
 
@@ -99,7 +101,9 @@ def _course_form(course: Course | None) -> CourseForm:
 def _course_info(form: CourseForm) -> authoring.CourseInfo:
     return authoring.CourseInfo(slug=form.slug.data, title=form.title.data, kind=form.kind.data,
                                 summary=form.summary.data or "", estimated_minutes=form.estimated_minutes.data or 0,
-                                job_role_ids=tuple(form.job_role_ids.data or ()))
+                                job_role_ids=tuple(form.job_role_ids.data or ()),
+                                min_lesson_seconds=form.min_lesson_seconds.data or 0,
+                                require_scroll=bool(form.require_scroll.data))
 
 
 @bp.route("/author/courses/new", methods=["GET", "POST"])
@@ -130,7 +134,7 @@ def author_course_edit(course_id: int):
 def author_course(course_id: int) -> str:
     course = authoring.get_course(course_id)
     return render_template("courses/author/course.html", course=course, latest=_latest_number(course),
-                           problems=authoring.validate_for_publishing(course))
+                           problems=authoring.validate_for_publishing(course), changes=drafts.draft_changes(course))
 
 
 def _latest_number(course: Course) -> int | None:
@@ -150,7 +154,8 @@ def author_publish(course_id: int):
         flash(f"“{course.title}” version {version.number} is published.", "success")
         return redirect(url_for("courses.author_versions", course_id=course.id))
     return render_template("courses/author/publish.html", course=course, form=form, latest=_latest_number(course),
-                           problems=authoring.validate_for_publishing(course)), page_status()
+                           problems=authoring.validate_for_publishing(course),
+                           changes=drafts.draft_changes(course)), page_status()
 
 
 @bp.route("/author/courses/<int:course_id>/status", methods=["POST"])

@@ -7,7 +7,7 @@ import os
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from courses import authoring, markdown
+from courses import authoring, markdown, media
 from courses.forms import OPTION_ROWS, LessonForm, ModuleForm, QuestionForm, QuizForm
 from courses.models import Course, Lesson, Module, Question, Quiz
 from courses.views import bp
@@ -85,7 +85,7 @@ def _lesson_page(form: LessonForm, module: Module, lesson: Lesson | None):
     refused = markdown.check(form.body.data or "")
     if refused and not form.body.errors:
         form.body.errors = [f"Line {line}: {message}" for line, message in refused]
-    preview = "" if refused else markdown.render(form.body.data or "")
+    preview = "" if refused else media.render_lesson(form.body.data or "")
     status = 200 if form.preview.data and not refused else page_status()
     return render_template("courses/author/lesson.html", form=form, module=module, course=module.course,
                            lesson=lesson, preview=preview, learner_css=_learner_css()), status
@@ -97,7 +97,8 @@ def _learner_css() -> bool:
 
 
 def _lesson_info(form: LessonForm) -> authoring.LessonInfo:
-    return authoring.LessonInfo(title=form.title.data, body=form.body.data or "", minutes=form.minutes.data or 5)
+    return authoring.LessonInfo(title=form.title.data, body=form.body.data or "", minutes=form.minutes.data or 5,
+                                slug=form.slug.data or "")
 
 
 @bp.route("/author/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
@@ -136,7 +137,8 @@ def author_preview():
     if refused:
         line, message = refused[0]
         return jsonify(error=f"Line {line}: {message}", line=line), 400
-    return jsonify(html=markdown.render(text))
+    return jsonify(html=media.render_lesson(text), problems=[
+        f"line {line}: {message}" for line, message in authoring.lesson_body_problems(text)])
 
 
 # --- quizzes ------------------------------------------------------------------------------------------------------
@@ -157,7 +159,8 @@ def _quiz_form(quiz: Quiz | None) -> QuizForm:
 def _quiz_info(form: QuizForm) -> authoring.QuizInfo:
     return authoring.QuizInfo(title=form.title.data, pass_mark=form.pass_mark.data,
                               max_attempts=form.max_attempts.data or 0, draw=form.draw.data or None,
-                              remedial=form.remedial.data or None)
+                              remedial=form.remedial.data or None, feedback=form.feedback.data,
+                              lessons_first=bool(form.lessons_first.data))
 
 
 @bp.route("/author/modules/<int:module_id>/quizzes/new", methods=["GET", "POST"])
@@ -195,6 +198,7 @@ def _question_form(question: Question | None) -> QuestionForm:
     return QuestionForm(data={
         "type": question.type, "topic": question.topic, "prompt": question.prompt,
         "explanation": question.explanation, "answer": answer if question.type == "true_false" else "true",
+        "shuffle": question.shuffle,
         "options": options + [{}] * (OPTION_ROWS - len(options)),
     })
 
@@ -206,7 +210,8 @@ def _question_info(form: QuestionForm) -> authoring.QuestionInfo:
         options = tuple({"text": row.text.data or "", "correct": bool(row.correct.data),
                          "explanation": row.explanation.data or ""} for row in form.options)
     return authoring.QuestionInfo(type=form.type.data, prompt=form.prompt.data or "", options=options,
-                                  explanation=form.explanation.data or "", topic=form.topic.data or "")
+                                  explanation=form.explanation.data or "", topic=form.topic.data or "",
+                                  shuffle=bool(form.shuffle.data))
 
 
 def _question_page(form: QuestionForm, quiz: Quiz, question: Question | None):

@@ -12,10 +12,11 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from courses import learning
+from courses import assessment, learning, overview
 from courses.enrolment import today
-from courses.models import Course, Enrolment
+from courses.models import Course, Enrolment, PathAssignment
 from courses.views import bp
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, requires
 
@@ -72,8 +73,9 @@ def item_url(enrolment: Enrolment, item: dict[str, Any] | None) -> str:
     """The page of a lesson or quiz of the enrolment; the course page when there is no item."""
     if item is None:
         return url_for("courses.course", enrolment_id=enrolment.id)
-    endpoint = "courses.lesson" if item["type"] == "lesson" else "courses.quiz"
-    return url_for(endpoint, enrolment_id=enrolment.id, key=item["key"])
+    if item["type"] == "lesson":  # a readable slug when the version has one; the key still works
+        return url_for("courses.lesson", enrolment_id=enrolment.id, key=item.get("slug") or item["key"])
+    return url_for("courses.quiz", enrolment_id=enrolment.id, key=item["key"])
 
 
 @bp.errorhandler(learning.CourseLocked)
@@ -84,10 +86,11 @@ def _course_locked(error: learning.CourseLocked) -> Response:
     return redirect(url_for("courses.course", enrolment_id=error.enrolment.id))
 
 
-def _question_for_learner(question: dict[str, Any]) -> dict[str, Any]:
-    """What the question page may show: never the right answers or their explanations."""
+def _question_for_learner(question: dict[str, Any], order: list[int]) -> dict[str, Any]:
+    """What the question page may show, options in the attempt's order as (own index, text): never the right
+    answers or their explanations."""
     return {"key": question["key"], "type": question["type"], "prompt": question["prompt"],
-            "options": [option["text"] for option in question["options"]]}
+            "options": [(index, question["options"][index]["text"]) for index in order]}
 
 
 # --- pages ------------------------------------------------------------------------------------------------------
@@ -95,17 +98,18 @@ def _question_for_learner(question: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/", endpoint="learning")
 @requires(Permission.LEARNER)
 def my_learning() -> str:
-    groups = learning.my_learning(current_user, today())
+    groups = overview.my_learning(current_user, today())
     shown = [(key, label) for key, label in SECTIONS if groups[key]]
+    paths = learning.my_paths(current_user)
     return render_template("courses/learner/my_learning.html", groups=groups, shown=shown,
-                           paths=learning.my_paths(current_user), today=today(),
-                           available=learning.available_courses(current_user))
+                           paths=paths, notes=overview.path_notes(current_user, paths), today=today(),
+                           available=overview.available_courses(current_user))
 
 
 @bp.route("/course/<int:course_id>/enrol", methods=["POST"])
 @requires(Permission.LEARNER)
 def enrol_self(course_id: int) -> Response:
-    enrolment = learning.enrol_self(current_user, course_id)
+    enrolment = overview.enrol_self(current_user, course_id)
     db.session.commit()
     flash(f"You are enrolled in “{enrolment.course.title}”.", "success")
     return redirect(url_for("courses.course", enrolment_id=enrolment.id))
@@ -120,8 +124,11 @@ def course(enrolment_id: int) -> str:
                              learning.submitted_attempts(enrolment, item["key"]))
                for item in view.sequence if item["type"] == "quiz"}
     unlocks = db.session.get(Enrolment, enrolment.unlocks_enrolment_id) if enrolment.unlocks_enrolment_id else None
+    locked_path = None
+    if view.locked_by is not None and enrolment.assignment_id:
+        locked_path = db.session.get(PathAssignment, enrolment.assignment_id).path.title
     return render_template("courses/learner/course.html", enrolment=enrolment, view=view, quizzes=quizzes,
-                           version=learning.version_of(enrolment), unlocks=unlocks)
+                           version=learning.version_of(enrolment), unlocks=unlocks, locked_path=locked_path)
 
 
 @bp.route("/e/<int:enrolment_id>/lesson/<key>")
@@ -130,23 +137,36 @@ def lesson(enrolment_id: int, key: str) -> str | Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
     item = learning.view_lesson(enrolment, key)
     db.session.commit()
+    key = item["key"]  # the address may name the lesson by its slug
     view = _course_view(enrolment, check_lock=False)  # open: view_lesson raised CourseLocked otherwise
     previous, following = view.neighbours(key)
     lesson_keys = [i["key"] for i in view.lessons]
     number = lesson_keys.index(key) + 1 if key in lesson_keys else None
     return render_template("courses/learner/lesson.html", enrolment=enrolment, view=view, item=item,
                            module=view.plan.module_of[key], previous=previous, following=following,
-                           number=number, total=len(lesson_keys))
+                           number=number, total=len(lesson_keys), checks=_lesson_checks(view))
+
+
+def _lesson_checks(view: CourseView) -> dict[str, Any]:
+    return {"seconds": int(view.plan.content.get("min_lesson_seconds") or 0),
+            "scroll": bool(view.plan.content.get("require_scroll"))}
 
 
 @bp.route("/e/<int:enrolment_id>/lesson/<key>/complete", methods=["POST"])
 @requires(Permission.LEARNER)
 def complete_lesson(enrolment_id: int, key: str) -> Response:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
-    learning.complete_lesson(enrolment, key)
+    try:
+        learning.complete_lesson(enrolment, key, scrolled=request.form.get("scrolled") == "1")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("courses.lesson", enrolment_id=enrolment.id, key=key))
     db.session.commit()
+    key = learning.outline(learning.version_of(enrolment)).resolve(key)["key"]
     if enrolment.status == "completed":
-        flash(f"You completed “{enrolment.course.title}”. Well done!", "success")
+        flash("Remedial done: your next attempt at the quiz is open." if enrolment.remedial_module
+              else f"You completed “{enrolment.course.title}”. Well done!", "success")
         return redirect(url_for("courses.course", enrolment_id=enrolment.id))
     _previous, following = _course_view(enrolment, check_lock=False).neighbours(key)
     return redirect(item_url(enrolment, following))
@@ -164,7 +184,8 @@ def quiz(enrolment_id: int, key: str) -> str | Response:
     previous, following = view.neighbours(key)
     return render_template("courses/learner/quiz.html", enrolment=enrolment, view=view, item=item, state=state,
                            attempts=learning.submitted_attempts(enrolment, key), module=view.plan.module_of[key],
-                           previous=previous, following=following)
+                           previous=previous, following=following,
+                           help=assessment.who_can_help(enrolment) if state.out_of_attempts else None)
 
 
 @bp.route("/e/<int:enrolment_id>/quiz/<key>/start", methods=["POST"])
@@ -192,7 +213,8 @@ def attempt(attempt_id: int) -> str | Response:
         learning.submit_attempt(attempt, answers)
         db.session.commit()
         return redirect(url_for("courses.result", attempt_id=attempt.id))
-    shown = [_question_for_learner(questions[key]) for key in attempt.question_keys]
+    shown = [_question_for_learner(questions[key], assessment.shown_order(attempt, questions[key]))
+             for key in attempt.question_keys]
     return render_template("courses/learner/attempt.html", enrolment=enrolment, attempt=attempt, item=item,
                            questions=shown)
 
@@ -206,22 +228,26 @@ def result(attempt_id: int) -> str | Response:
     view = _course_view(enrolment)
     item = view.plan.by_key[attempt.quiz_key]
     questions = {q["key"]: q for q in item["questions"]}
+    state = learning.quiz_state(enrolment, attempt.quiz_key)
+    reveal = assessment.shows_right_answers(item, attempt, state)
     feedback = []
     for key in attempt.question_keys:
         question, chosen = questions[key], attempt.answers.get(key, [])
         right = learning.correct_options(question)
-        feedback.append({"question": question, "chosen": chosen, "right": right, "correct": chosen == right})
+        order = assessment.shown_order(attempt, question)
+        feedback.append({"question": question, "chosen": [i for i in order if i in chosen],
+                         "right": [i for i in order if i in right], "correct": chosen == right})
     _previous, following = view.neighbours(attempt.quiz_key)
     return render_template("courses/learner/result.html", enrolment=enrolment, attempt=attempt, item=item,
-                           feedback=feedback, state=learning.quiz_state(enrolment, attempt.quiz_key),
-                           following=following)
+                           feedback=feedback, state=state, following=following, reveal=reveal,
+                           help=assessment.who_can_help(enrolment) if state.out_of_attempts else None)
 
 
 @bp.route("/e/<int:enrolment_id>/certificate")
 @requires(Permission.LEARNER)
 def certificate(enrolment_id: int) -> str:
     enrolment = learning.learner_enrolment(current_user, enrolment_id)
-    if enrolment.status != "completed":
-        abort(404)
+    if enrolment.status != "completed" or enrolment.remedial_module:
+        abort(404)  # a remedial module ends as "remedial done": no certificate for the whole course
     return render_template("courses/learner/certificate.html", enrolment=enrolment,
                            version=learning.version_of(enrolment))

@@ -21,17 +21,18 @@ SCENARIO_WRONG = "A date you cannot meet costs more trust than the honest answer
 
 
 def build_course(slug: str = "pipeline", *, title: str = "Pipeline basics", lessons: int = 2,
-                 remedial: str | None = None, quiz: bool = True, kind: str = "crm_application") -> Course:
+                 remedial: str | None = None, quiz: bool = True, kind: str = "crm_application",
+                 feedback: str = "answers") -> Course:
     """A published course with one module: ``lessons`` lessons, then (optionally) a two-question quiz."""
     course = authoring.save_course(CourseInfo(slug=slug, title=title, kind=kind), course=None, actor_id=None)
     module = authoring.save_module(course, ModuleInfo(slug="basics", title=f"{title}: the basics"))
     for number in range(1, lessons + 1):
         authoring.save_lesson(module, LessonInfo(
             title=f"{title} lesson {number}",
-            body=f"## Part {number}\n\nRead **this** first.\n\n<script>alert(1)</script>\n"))
+            body=f"## Part {number}\n\nRead **this** first.\n\nThen try it.\n"))
     if quiz:
         check = authoring.save_quiz(module, QuizInfo(title=f"{title} check", pass_mark=100, max_attempts=3,
-                                                     remedial=remedial))
+                                                     remedial=remedial, feedback=feedback))
         authoring.save_question(check, QuestionInfo(
             type="single", prompt="When does an opportunity move to the next stage?", topic="stages",
             explanation=SINGLE_EXPLANATION,
@@ -131,7 +132,8 @@ def test_the_course_page_outlines_the_version_and_continues_where_the_learner_is
     assert "Pipeline basics lesson 1" in html and "(done)" in html
     assert "pass mark 100%" in html and "3 of 3 attempts left" in html
     continue_link = re.search(r'<a class="button" href="([^"]+)">Continue: ([^<]+)</a>', html)
-    assert continue_link.groups() == (f"/learning/e/{enrolment.id}/lesson/{lessons[1]}", "Pipeline basics lesson 2")
+    assert continue_link.groups() == (f"/learning/e/{enrolment.id}/lesson/pipeline-basics-lesson-2",
+                                      "Pipeline basics lesson 2")
 
 
 def test_opening_a_lesson_records_progress_and_shows_the_sanitised_lesson(client, factory, as_person):
@@ -148,8 +150,8 @@ def test_opening_a_lesson_records_progress_and_shows_the_sanitised_lesson(client
     assert db.session.get(Enrolment, enrolment.id).status == "in_progress"
     assert "<h2>Part 2</h2>" in html and "<strong>this</strong>" in html and "<script>" not in html
     assert "Lesson 2 of 3" in html
-    assert f'href="/learning/e/{enrolment.id}/lesson/{lessons[0]}" rel="prev"' in html
-    assert f'href="/learning/e/{enrolment.id}/lesson/{lessons[2]}" rel="next"' in html
+    assert f'href="/learning/e/{enrolment.id}/lesson/pipeline-basics-lesson-1" rel="prev"' in html
+    assert f'href="/learning/e/{enrolment.id}/lesson/pipeline-basics-lesson-3" rel="next"' in html
     assert 'aria-label="Breadcrumb"' in html and "Pipeline basics: the basics" in html
     assert "Mark complete and continue" in html
     assert "In progress" in page(client, "/learning/")
@@ -164,7 +166,7 @@ def test_completing_every_lesson_and_passing_the_quiz_completes_the_course(clien
     page(client, f"/learning/e/{enrolment.id}/certificate", status=404)
 
     response = complete(client, enrolment, first)
-    assert response.headers["Location"] == f"/learning/e/{enrolment.id}/lesson/{second}"
+    assert response.headers["Location"] == f"/learning/e/{enrolment.id}/lesson/pipeline-basics-lesson-2"
     response = complete(client, enrolment, second)
     assert response.headers["Location"] == f"/learning/e/{enrolment.id}/quiz/{quiz_key}"
     intro = page(client, response.headers["Location"])
@@ -246,6 +248,14 @@ def test_failing_a_quiz_assigns_remedial_training_and_blocks_the_retry(client, f
         complete(client, remedial_enrolment, key)
     db.session.expire_all()
     assert db.session.get(Enrolment, remedial_enrolment.id).status == "completed"
+    # A remedial module ends as "remedial done": no certificate for the whole remedial course, one badge.
+    done_page = page(client, f"/learning/e/{remedial_enrolment.id}")
+    assert "Remedial done" in done_page and "certificate" not in done_page.lower()
+    page(client, f"/learning/e/{remedial_enrolment.id}/certificate", status=404)
+    assert db.session.get(Enrolment, remedial_enrolment.id).certificate_ref is None
+    overview = page(client, "/learning/")
+    assert "Remedial done" in overview and f"/learning/e/{remedial_enrolment.id}/certificate" not in overview
+    assert not re.search(r"Remedial</span>\s*<span[^>]*>Remedial", overview)
     assert "Start a new attempt" in page(client, url)
     second = start(client, enrolment, quiz_key)
     assert second != attempt_id
@@ -355,3 +365,27 @@ def test_tampered_answers_and_wrong_item_kinds_are_handled_without_errors(client
 def test_people_without_the_learner_permission_are_refused(client, factory, as_person):
     as_person(factory.person(permissions=(Permission.TRAINER,)))
     assert client.get("/learning/").status_code == 403
+
+
+def test_a_path_whose_only_course_waits_on_another_ordered_path_says_why(client, factory, as_person):
+    learner = factory.person()
+    first = build_course("first", title="First steps")
+    shared = build_course("shared", title="Shared course")
+    ordered = LearningPath(slug="rollout", title="Rollout", ordered=True,
+                           steps=[PathCourse(course=first, position=0), PathCourse(course=shared, position=1)],
+                           rules=[PathRule(job_role_id=learner.job_role_id)])
+    db.session.add(ordered)
+    db.session.commit()
+    assign_paths([learner.id])
+    alone = LearningPath(slug="refresh", title="Refresh", ordered=False, steps=[PathCourse(course=shared, position=0)],
+                         rules=[PathRule(job_role_id=learner.job_role_id)])
+    db.session.add(alone)
+    db.session.commit()
+    assign_paths([learner.id])
+    db.session.commit()
+    as_person(learner)
+    html = page(client, "/learning/")
+    refresh_row = html.split(">Refresh", 1)[1].split("</tr>", 1)[0]
+    assert "“Shared course” opens after “First steps”: your path “Rollout” is taken in order." in refresh_row
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == shared.id))
+    assert "your learning path “Rollout” is taken in order" in page(client, f"/learning/e/{enrolment.id}")

@@ -72,6 +72,8 @@ def _expect_allowed(declared, role) -> bool | str | None:
         return None
     if declared == AUTHENTICATED:
         return True
+    if isinstance(declared, frozenset):  # any one of several permissions
+        return role in declared
     return declared == role
 
 

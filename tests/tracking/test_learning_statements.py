@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import tracking.receivers
-from courses import authoring, enrolment, learning
+from courses import authoring, enrolment, learning, overview
 from courses.models import Course, LearningPath, PathAssignment, PathCourse, PathRule
 from lms import signals
 from lms.extensions import db
@@ -217,7 +217,7 @@ def test_a_path_enrolment_is_grouped_by_its_path_and_completing_the_path_is_a_st
     person = factory.person(role="sales_rep", employee_id="E200")
     enrolment.assign_paths([person.id])
     db.session.commit()
-    [enrolled] = learning.my_learning(person, utcnow().date())["assigned"]
+    [enrolled] = overview.my_learning(person, utcnow().date())["assigned"]
     [lesson] = learning.required_keys(enrolled.enrolment)[0]
     learning.complete_lesson(enrolled.enrolment, lesson)
     db.session.commit()
