@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
 from lms.mail.services import deliver_queued_after_request
-from lms.permissions import Permission, refuse_undeclared_views
+from lms.permissions import Permission, allowed, refuse_undeclared_views
 from lms.plugins import MenuItem
 
 CSP = (
@@ -154,6 +154,6 @@ def _template_context():
     state = current_app.extensions["lms"]
     menu = []
     if current_user.is_authenticated:
-        menu = [item for item in state.menu if item.permission is None or current_user.can(item.permission)]
+        menu = [item for item in state.menu if allowed(item.permission, current_user)]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}
