@@ -117,12 +117,14 @@ class Vacancy:
 def vacancies() -> list[Vacancy]:
     """Vacant seats (no holder, or a deactivated one), the executive sponsor's first."""
     found = []
-    for role in board():
+    roles = board()
+    for role in roles:
         if role.person is None:
             found.append(Vacancy(role.id, role.title, "vacant", None, role.code == SPONSOR))
         elif not role.person.active:
             found.append(Vacancy(role.id, role.title, "deactivated", role.person.name, role.code == SPONSOR))
-    if not any(role.code == SPONSOR for role in board()):
-        found.append(Vacancy(0, "Executive sponsor", "vacant", None, True))
+    codes = {role.code for role in roles}
+    found += [Vacancy(0, title, "vacant", None, code == SPONSOR) for code, title, _ in DEFAULT_ROLES
+              if code not in codes]  # a default seat not created yet is vacant too
     found.sort(key=lambda v: not v.sponsor)
     return found

@@ -50,6 +50,9 @@ def active_people() -> list[tuple[int | str, str]]:
 @bp.route("/board")
 @access.see_seats
 def board() -> str:
+    if len(board_service.board()) < len(board_service.DEFAULT_ROLES):
+        board_service.ensure_default_roles()  # the seats every board has (after a restore that lost them)
+        db.session.commit()
     people = [("", "— vacant —"), *active_people()]
     forms = {}
     for role in board_service.board():
