@@ -27,6 +27,12 @@ def _svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
+def _dates(axes, most: int) -> None:
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=most)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _figure(width: float, height: float) -> Figure:
     with matplotlib.rc_context(_STYLE):
         return Figure(figsize=(width, height), dpi=96)
@@ -50,6 +56,7 @@ def completion_by_group(rows: list[tuple[str, float | None, int, int]], title: s
         for bar, (_, rate, completed, required) in zip(bars, shown, strict=True):
             axes.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2,
                       f"{rate:.0%} ({completed}/{required})", va="center", fontsize=8, color="#1b1f24")
+        axes.invert_yaxis()  # the lowest rate on top, where the eye starts
         axes.set_title(title, loc="left", fontsize=10, fontweight="bold")
         if not shown:
             axes.text(0.5, 0.5, "Nothing is required yet", ha="center", va="center", transform=axes.transAxes)
@@ -73,10 +80,9 @@ def trend(points: list[tuple[date, float | None]], title: str = "Completion rate
             axes.text(0.5, 0.5, "Nothing is required yet", ha="center", va="center", transform=axes.transAxes)
         axes.set_ylim(0, 1.05)
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        _dates(axes, 7)
         axes.grid(axis="y", color=LINE, linewidth=0.6)
         axes.set_title(title, loc="left", fontsize=10, fontweight="bold")
-        figure.autofmt_xdate(rotation=0, ha="center")
         return _svg(figure)
 
 
@@ -101,10 +107,9 @@ def goal_progress(*, title: str, unit: str, baseline: float, baseline_on: date, 
                           label="Trend to the deadline")
         axes.axvline(today, color=LINE, linewidth=1)
         axes.set_title(title if len(title) <= 70 else title[:69] + "…", loc="left", fontsize=10, fontweight="bold")
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        _dates(axes, 8)
         axes.grid(axis="y", color=LINE, linewidth=0.6)
         if unit:
             axes.set_ylabel(unit)
         axes.legend(loc="best", fontsize=7, frameon=False)
-        figure.autofmt_xdate(rotation=0, ha="center")
         return _svg(figure)
