@@ -10,7 +10,8 @@ Definitions (shown on the page and in the README):
   overdue: not completed and due before today; failed assessments: quizzes of the course whose outcome is failed
   and never passed since (per person and quiz).
 - completion rate: completed / required. Trend: for each of the last 12 weeks, the rate at the week's end from
-  today's requirements (when each was assigned and completed).
+  today's requirements (when each was assigned and completed); a row's change compares its rate now with its rate
+  at the end of the week four weeks before this one.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ _COLUMN = {"department": T.c.department_id, "job_role": T.c.job_role_id, "wave":
            "manager": T.c.manager_id, "person": T.c.person_id}
 NONE = 0  # a filter value meaning "not set" (no department, no manager...): ids start at 1
 WEEKS = 12
+CHANGE_WEEKS = 4  # a row's change: its rate now against its rate at the end of the week 4 weeks before this one
 
 
 # --- what is asked --------------------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ class GapRow:
     not_started: int
     overdue: int
     failed: int
-    required_then: int = 0  # 12 weeks ago (end of the first week of the trend)
+    required_then: int = 0  # at the end of the week CHANGE_WEEKS before this one
     completed_then: int = 0
     threatened: tuple[ThreatenedGoal, ...] = ()
     detail: str = ""  # for people: their job role and department
@@ -130,7 +132,7 @@ class GapRow:
 
     @property
     def change(self) -> float | None:
-        """Points of completion rate gained over the trend's 12 weeks."""
+        """Points of completion rate gained since the end of the week four weeks before this one."""
         if self.rate is None or self.rate_then is None:
             return None
         return self.rate - self.rate_then
@@ -240,7 +242,7 @@ def week_ends(on: date) -> list[date]:
 
 def _measures(on: date, links: list[GoalLink]) -> list:
     incomplete = T.c.completed_at.is_(None)
-    then = _end_of(week_ends(on)[0])
+    then = _end_of(week_ends(on)[-1 - CHANGE_WEEKS])
     return [
         func.count(func.distinct(T.c.person_id)).label("people"),
         func.count().label("required"),

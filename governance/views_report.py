@@ -95,7 +95,7 @@ def gaps_csv() -> Response:
     writer = csv.writer(buffer)
     writer.writerow([report.DIMENSIONS[dimension], *(["Job role · department"] if dimension == "person" else []),
                      "People", "Required", "Completed", "In progress", "Not started", "Overdue",
-                     "Failed assessments", "Completion rate", "Rate 12 weeks ago", "Goals threatened (owner)"])
+                     "Failed assessments", "Completion rate", "Rate 4 weeks ago", "Goals threatened (owner)"])
     for row in [*result.rows, result.total]:
         writer.writerow([safe_cell(v) for v in (
             row.label, *([row.detail] if dimension == "person" else []), row.people, row.required, row.completed,
