@@ -83,7 +83,7 @@ def agenda(view: Overview) -> dict:
         f"{view.total.overdue} overdue, {view.total.failed} failed assessments."]})
     items.append({"title": "Largest training gaps", "points": [
         f"{cell.department}: {cell.course}: {cell.row.incomplete} of {cell.row.required} not completed"
-        f" ({cell.row.overdue} overdue)" + (
+        + (f" ({cell.row.overdue} overdue)" if cell.row.overdue else "") + (
             "; threatens " + ", ".join(f"{t.title} ({t.owner})" for t in cell.row.threatened)
             if cell.row.threatened else "") for cell in view.largest_gaps] or ["No training gap."]})
     items.append({"title": "Program goals", "points": [
