@@ -126,7 +126,7 @@ class ValueForm(FlaskForm):
 
 class ValuesCsvForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv", "txt"], "A .csv file, please.")],
-                     description="Columns goal,date,value (note optional); dates YYYY-MM-DD.")
+                     description="UTF-8 CSV with a header row; dates YYYY-MM-DD.")
     submit = SubmitField("Import values")
 
 

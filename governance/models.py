@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -240,15 +241,22 @@ class ApiToken(db.Model):
 class RequirementRow(db.Model):
     """One requirement (person, course) of an active person, with the person's organisation facts and where they
     are with it, recomputed from ``courses.api.requirements`` and ``tracking.api.progress_of`` whenever the person
-    is marked dirty (see :mod:`governance.services_readmodel`). The gap report groups this one table."""
+    is marked dirty (see :mod:`governance.services_readmodel`). The gap report groups this one table.
+
+    Besides the dates shown on a person's page, each row keeps what the report sums as small integers (0/1 flags
+    and day numbers, ``date.toordinal()``), so that a GROUP BY over a million rows adds integers instead of
+    comparing timestamps: ``done_day`` is the day from which the requirement counts as completed (the later of its
+    assignment and its completion), ``open_due_day`` the due day of one not completed, ``first`` marks one row per
+    person (so that people are counted by a sum)."""
 
     __tablename__ = "governance_requirement"
     __table_args__ = (
-        Index("ix_governance_requirement_department", "department_id", "course_id"),
-        Index("ix_governance_requirement_job_role", "job_role_id", "course_id"),
-        Index("ix_governance_requirement_wave", "wave_id", "course_id"),
-        Index("ix_governance_requirement_manager", "manager_id", "course_id"),
-        Index("ix_governance_requirement_course", "course_id"),
+        Index("ix_governance_requirement_department", "department_id"),
+        Index("ix_governance_requirement_job_role", "job_role_id"),
+        Index("ix_governance_requirement_wave", "wave_id"),
+        Index("ix_governance_requirement_manager", "manager_id"),
+        Index("ix_governance_requirement_course", "course_id", "done"),
+        Index("ix_governance_requirement_days", "assigned_day", "done_day"),
     )
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -259,8 +267,13 @@ class RequirementRow(db.Model):
     manager_id: Mapped[int | None] = mapped_column(Integer)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_date: Mapped[date | None] = mapped_column(Date)
-    started: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_day: Mapped[int] = mapped_column(Integer)
+    done_day: Mapped[int | None] = mapped_column(Integer)
+    open_due_day: Mapped[int | None] = mapped_column(Integer)
+    started: Mapped[int] = mapped_column(SmallInteger, default=0)  # 1 also when completed
+    done: Mapped[int] = mapped_column(SmallInteger, default=0)
+    first: Mapped[int] = mapped_column(SmallInteger, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -4,7 +4,6 @@ decisions). Without WeasyPrint or its system libraries (Pango), :func:`availabil
 in governance is affected."""
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +11,7 @@ from flask import current_app, render_template
 
 from governance import charts
 from governance import services_report as report
+from governance.charts import data_uri
 from governance.services_dashboard import Overview, agenda, last_decisions, overview
 from governance.services_goals import RULE
 
@@ -47,10 +47,6 @@ def availability() -> Availability:
     return Availability(True)
 
 
-def _data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
-
 def department_chart(by_department: report.GapReport) -> str:
     return charts.completion_by_group([(r.label, r.rate, r.completed, r.required) for r in by_department.rows])
 
@@ -76,9 +72,9 @@ def pack_html(view: Overview | None = None) -> str:
     return render_template(
         "governance/pack.html", view=view, by_role=by_role, by_wave=by_wave, meeting=meeting, decisions=decisions,
         agenda=agenda(view), site=current_app.config["LMS_SITE_NAME"], rule=RULE,
-        department_chart=_data_uri(department_chart(view.by_department)),
-        trend_chart=_data_uri(trend_chart(view.trend)),
-        goal_charts={line.goal.id: _data_uri(goal_chart(line, view.on)) for line in view.goals})
+        department_chart=data_uri(department_chart(view.by_department)),
+        trend_chart=data_uri(trend_chart(view.trend)),
+        goal_charts={line.goal.id: data_uri(goal_chart(line, view.on)) for line in view.goals})
 
 
 def render_pack(view: Overview | None = None) -> bytes:

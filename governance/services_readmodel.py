@@ -10,7 +10,7 @@ tracking's records alone, so an incremental refresh gives exactly the rows a reb
 What a row says (the definitions the report shows):
 - completed: the person's progress row for the course's activity has a completion (status completed or passed);
 - started: courses says the course was started, or the person has any progress row on the course's activities
-  (the course, its lessons, its quizzes);
+  (the course, its lessons, its quizzes); a completed requirement counts as started too;
 - failed_count: the course's quizzes whose progress status is ``failed`` (failed and never passed since).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, insert, select, text
 
@@ -107,6 +107,10 @@ def compute_rows(person_ids: list[int], activities: dict[int, CourseActivities] 
     progress = _merged_progress(active)
     rows, links = [], []
     empty = CourseActivities("", (), ())
+    first_course: dict[int, int] = {}
+    for requirement in requirements:
+        first_course[requirement.person_id] = min(first_course.get(requirement.person_id, requirement.course_id),
+                                                  requirement.course_id)
     for requirement in requirements:
         person = facts[requirement.person_id]
         found = activities.get(requirement.course_id, empty)
@@ -114,12 +118,17 @@ def compute_rows(person_ids: list[int], activities: dict[int, CourseActivities] 
         started = requirement.started_at is not None or any(
             (person.id, activity) in progress for activity in (found.course, *found.quizzes, *found.others))
         failed = sum(1 for quiz in found.quizzes if progress.get((person.id, quiz), ("",))[0] == "failed")
+        assigned_day = requirement.assigned_at.astimezone(UTC).date().toordinal()
+        done_day = max(assigned_day, completed_at.astimezone(UTC).date().toordinal()) if completed_at else None
         rows.append({"person_id": person.id, "course_id": requirement.course_id,
                      "department_id": person.department_id, "job_role_id": person.job_role_id,
                      "wave_id": person.wave_id, "manager_id": person.manager_id,
                      "assigned_at": requirement.assigned_at, "due_date": requirement.due_date,
-                     "started": bool(started or completed_at), "completed_at": completed_at,
-                     "failed_count": failed})
+                     "completed_at": completed_at, "assigned_day": assigned_day, "done_day": done_day,
+                     "open_due_day": requirement.due_date.toordinal() if requirement.due_date and not completed_at
+                     else None,
+                     "started": int(bool(started or completed_at)), "done": int(completed_at is not None),
+                     "first": int(first_course[person.id] == requirement.course_id), "failed_count": failed})
         links += [{"person_id": person.id, "course_id": requirement.course_id, "path_id": path_id}
                   for path_id in requirement.path_ids]
     return rows, links

@@ -16,7 +16,7 @@ Definitions (shown on the page and in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
@@ -159,6 +159,7 @@ class GapReport:
     trend: list[TrendPoint]
     on: date
     goals: list[GoalLink] = field(default_factory=list)
+    row_count: int = 0  # rows of the whole grouping (``rows`` may hold one page of them)
 
     @property
     def next_dimension(self) -> str:
@@ -229,10 +230,6 @@ def _conditions(gap_filter: GapFilter, scope: Scope) -> list[ColumnElement[bool]
     return conditions
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=UTC)
-
-
 def week_ends(on: date) -> list[date]:
     """The last day of each of the last 12 weeks (weeks end on Sunday; the current week ends today)."""
     sunday = on + timedelta(days=6 - on.weekday())
@@ -240,32 +237,47 @@ def week_ends(on: date) -> list[date]:
     return [min(end, on) for end in ends]
 
 
-def _measures(on: date, links: list[GoalLink]) -> list:
-    incomplete = T.c.completed_at.is_(None)
-    then = _end_of(week_ends(on)[-1 - CHANGE_WEEKS])
+def _filtered_by_training(gap_filter: GapFilter) -> bool:
+    return gap_filter.course_id is not None or gap_filter.path_id is not None
+
+
+def _measures(on: date, gap_filter: GapFilter) -> list:
+    """What a row sums. Each person's rows share their department, role, wave and manager, so a group's people are
+    the rows flagged ``first`` (one per person), unless a course or path filter may have left that row out."""
+    then = week_ends(on)[-1 - CHANGE_WEEKS].toordinal()
+    people = (func.count(func.distinct(T.c.person_id)) if _filtered_by_training(gap_filter)
+              else func.coalesce(func.sum(T.c.first), 0))
     return [
-        func.count(func.distinct(T.c.person_id)).label("people"),
+        people.label("people"),
         func.count().label("required"),
-        func.count(T.c.completed_at).label("completed"),
-        func.sum(case((and_(incomplete, T.c.started.is_(True)), 1), else_=0)).label("in_progress"),
-        func.sum(case((and_(incomplete, T.c.started.is_(False)), 1), else_=0)).label("not_started"),
-        func.sum(case((and_(incomplete, T.c.due_date < on), 1), else_=0)).label("overdue"),
+        func.coalesce(func.sum(T.c.done), 0).label("completed"),
+        func.coalesce(func.sum(T.c.started), 0).label("started"),
+        func.sum(case((T.c.open_due_day < on.toordinal(), 1), else_=0)).label("overdue"),
         func.coalesce(func.sum(T.c.failed_count), 0).label("failed"),
-        func.sum(case((T.c.assigned_at <= then, 1), else_=0)).label("required_then"),
-        func.sum(case((and_(T.c.assigned_at <= then, T.c.completed_at <= then), 1), else_=0)).label("completed_then"),
-        *[func.sum(case((and_(incomplete, link.condition()), 1), else_=0)).label(f"goal_{link.goal_id}")
-          for link in links],
+        func.sum(case((T.c.assigned_day <= then, 1), else_=0)).label("required_then"),
+        func.sum(case((T.c.done_day <= then, 1), else_=0)).label("completed_then"),
     ]
 
 
-def _row(key, label: str, values, links: list[GoalLink], detail: str = "") -> GapRow:
-    counts = {link.goal_id: int(getattr(values, f"goal_{link.goal_id}") or 0) for link in links}
-    threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, counts[link.goal_id])
-                       for link in links if counts[link.goal_id])
-    return GapRow(key, label, int(values.people or 0), int(values.required or 0), int(values.completed or 0),
-                  int(values.in_progress or 0), int(values.not_started or 0), int(values.overdue or 0),
-                  int(values.failed or 0), int(values.required_then or 0), int(values.completed_then or 0),
-                  tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))), detail)
+def _row(key, label: str, values, threats: dict[int, int], links: list[GoalLink], detail: str = "") -> GapRow:
+    threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
+                       for link in links if threats.get(link.goal_id))
+    required, completed, started = int(values.required or 0), int(values.completed or 0), int(values.started or 0)
+    return GapRow(key, label, int(values.people or 0), required, completed, started - completed, required - started,
+                  int(values.overdue or 0), int(values.failed or 0), int(values.required_then or 0),
+                  int(values.completed_then or 0), tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))),
+                  detail)
+
+
+def _threats(column, conditions: list, links: list[GoalLink]) -> dict:
+    """key -> {goal id: requirements not completed in the goal's training among its people}: one query per goal,
+    through the course index (a goal's training is a few courses of many)."""
+    found: dict = {}
+    for link in links:
+        for key, count in db.session.execute(select(column, func.count()).where(
+                *conditions, T.c.done == 0, link.condition()).group_by(column)):
+            found.setdefault(key, {})[link.goal_id] = count
+    return found
 
 
 def _labels(dimension: str, keys: list[int]) -> dict[int, tuple[str, str]]:
@@ -294,41 +306,66 @@ _NO_LABEL = {"department": "No department", "job_role": "No job role", "wave": "
 
 
 def gap_report(dimension: str, gap_filter: GapFilter = GapFilter(), scope: Scope = EVERYONE, *,
-               goals=(), on: date | None = None) -> GapReport:
+               goals=(), on: date | None = None, page: tuple[int, int] | None = None) -> GapReport:
     """Group the requirements that ``gap_filter`` and ``scope`` allow by ``dimension``; rows sorted by their gap
-    (requirements not completed), largest first. ``goals``: the ``Goal`` rows whose threats to show. The caller
-    brings the read model up to date first (:func:`governance.services_readmodel.bring_up_to_date`)."""
+    (requirements not completed), largest first. ``goals``: the ``Goal`` rows whose threats to show. ``page``:
+    (offset, limit) to read only those rows, sorted by the database (for the people of a large organisation);
+    ``row_count`` says how many there are. The caller brings the read model up to date first
+    (:func:`governance.services_readmodel.bring_up_to_date`)."""
     if dimension not in DIMENSIONS:
         raise NotFound(f"There is no grouping called {dimension!r}.")
     on = on or utcnow().date()
     links = goal_links(goals)
     conditions = _conditions(gap_filter, scope)
     column = _COLUMN[dimension]
-    measures = _measures(on, links)
-    grouped = db.session.execute(select(column.label("key"), *measures).where(*conditions).group_by(column)).all()
+    measures = _measures(on, gap_filter)
+    query = select(column.label("key"), *measures).where(*conditions).group_by(column)
+    if page is not None:
+        gap = func.count() - func.coalesce(func.sum(T.c.done), 0)
+        query = query.order_by(gap.desc(), func.count().desc(), column).offset(page[0]).limit(page[1])
+    grouped = db.session.execute(query).all()
+    threats = _threats(column, conditions, links)
     labels = _labels(dimension, [row.key for row in grouped])
-    rows = [_row(row.key, labels.get(row.key, (_NO_LABEL[dimension], ""))[0], row, links,
+    rows = [_row(row.key, labels.get(row.key, (_NO_LABEL[dimension], ""))[0], row, threats.get(row.key, {}), links,
                  labels.get(row.key, ("", ""))[1]) for row in grouped]
-    rows.sort(key=lambda r: (-r.incomplete, -r.required, r.label.lower(), r.key or 0))
-    total_values = db.session.execute(select(*measures).where(*conditions)).one()
-    total = _row(None, "All", total_values, links)
-    return GapReport(dimension, gap_filter, scope, rows, total, trend(gap_filter, scope, on=on), on, links)
+    if page is None:
+        rows.sort(key=lambda r: (-r.incomplete, -r.required, r.label.lower(), r.key or 0))
+        total = _sum(rows, links)
+        row_count = len(rows)
+    else:
+        values = db.session.execute(select(*measures).where(*conditions)).one()
+        everything = {goal_id: sum(by_goal.get(goal_id, 0) for by_goal in threats.values()) for goal_id in
+                      (link.goal_id for link in links)}
+        total = _row(None, "All", values, everything, links)
+        row_count = db.session.scalar(select(func.count(func.distinct(column))).where(*conditions)) or 0
+    return GapReport(dimension, gap_filter, scope, rows, total, trend(gap_filter, scope, on=on), on, links,
+                     row_count)
+
+
+def _sum(rows: list[GapRow], links: list[GoalLink]) -> GapRow:
+    """The total of a grouping's rows (every person is in exactly one group)."""
+    threats = {link.goal_id: sum(t.incomplete for r in rows for t in r.threatened if t.goal_id == link.goal_id)
+               for link in links}
+    threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
+                       for link in links if threats[link.goal_id])
+    return GapRow(None, "All", *(sum(getattr(r, name) for r in rows) for name in (
+        "people", "required", "completed", "in_progress", "not_started", "overdue", "failed", "required_then",
+        "completed_then")), tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))))
 
 
 def trend(gap_filter: GapFilter = GapFilter(), scope: Scope = EVERYONE, *, on: date | None = None
           ) -> list[TrendPoint]:
-    """The completion rate at the end of each of the last 12 weeks, from today's requirements."""
+    """The completion rate at the end of each of the last 12 weeks, from today's requirements: how many were
+    assigned, and completed, by each week's end (one query through the index on those two days)."""
     on = on or utcnow().date()
-    ends = week_ends(on)
-    columns = []
-    for n, end in enumerate(ends):
-        moment = _end_of(end)
-        columns += [func.sum(case((T.c.assigned_at <= moment, 1), else_=0)).label(f"r{n}"),
-                    func.sum(case((and_(T.c.assigned_at <= moment, T.c.completed_at <= moment), 1), else_=0))
-                    .label(f"c{n}")]
-    values = db.session.execute(select(*columns).where(*_conditions(gap_filter, scope))).one()
-    return [TrendPoint(end, int(getattr(values, f"r{n}") or 0), int(getattr(values, f"c{n}") or 0))
-            for n, end in enumerate(ends)]
+    counts = db.session.execute(select(T.c.assigned_day, T.c.done_day, func.count()).where(
+        *_conditions(gap_filter, scope)).group_by(T.c.assigned_day, T.c.done_day)).all()
+    points = []
+    for end in week_ends(on):
+        day = end.toordinal()
+        points.append(TrendPoint(end, sum(n for assigned, _, n in counts if assigned <= day),
+                                 sum(n for _, done, n in counts if done is not None and done <= day)))
+    return points
 
 
 @dataclass(frozen=True)
@@ -346,20 +383,27 @@ def largest_gaps(goals=(), *, most: int = 3, on: date | None = None) -> list[Gap
     """The (department, course) pairs with the most requirements not completed, with the goals they threaten."""
     on = on or utcnow().date()
     links = goal_links(goals)
-    grouped = db.session.execute(
-        select(T.c.department_id, T.c.course_id, *_measures(on, links))
-        .group_by(T.c.department_id, T.c.course_id)).all()
-    grouped.sort(key=lambda r: (-(r.required - r.completed), -r.overdue, r.department_id or 0, r.course_id))
+    gap = (func.count() - func.coalesce(func.sum(T.c.done), 0)).label("gap")
+    overdue = func.sum(case((T.c.open_due_day < on.toordinal(), 1), else_=0)).label("overdue")
+    top = db.session.execute(
+        select(T.c.department_id, T.c.course_id, gap, overdue).group_by(T.c.department_id, T.c.course_id)
+        .order_by(gap.desc(), overdue.desc(), T.c.department_id, T.c.course_id).limit(most)).all()
     courses = {c.id: c.title for c in courses_api.catalogue().courses}
-    departments = _labels("department", [r.department_id for r in grouped[:most]])
+    departments = _labels("department", [r.department_id for r in top])
     cells = []
-    for values in grouped[:most]:
-        if values.required - values.completed <= 0:
+    for cell in top:
+        if cell.gap <= 0:
             break
-        department = departments.get(values.department_id, (_NO_LABEL["department"], ""))[0]
-        cells.append(GapCell(values.department_id, department, values.course_id,
-                             courses.get(values.course_id, f"course {values.course_id}"),
-                             _row(values.department_id, department, values, links)))
+        where = [T.c.department_id.is_(None) if cell.department_id is None else T.c.department_id
+                 == cell.department_id, T.c.course_id == cell.course_id]
+        values = db.session.execute(select(*_measures(on, GapFilter())).where(*where)).one()
+        threats = {link.goal_id: db.session.scalar(select(func.count()).where(*where, T.c.done == 0,
+                                                                              link.condition()))
+                   for link in links if cell.course_id in link.course_ids}
+        department = departments.get(cell.department_id, (_NO_LABEL["department"], ""))[0]
+        cells.append(GapCell(cell.department_id, department, cell.course_id,
+                             courses.get(cell.course_id, f"course {cell.course_id}"),
+                             _row(cell.department_id, department, values, threats, links)))
     return cells
 
 
@@ -425,7 +469,8 @@ def person_requirements(person_id: int, scope: Scope = EVERYONE, *, on: date | N
 
 def linked_completion(link: GoalLink) -> tuple[int, int]:
     """(completed, required) of a goal's linked training among its people, across the organisation."""
-    values = db.session.execute(select(func.count(T.c.completed_at), func.count()).where(link.condition())).one()
+    values = db.session.execute(select(func.coalesce(func.sum(T.c.done), 0), func.count()).where(
+        link.condition())).one()
     return int(values[0] or 0), int(values[1] or 0)
 
 

@@ -10,7 +10,7 @@ from governance import services_board as board_service
 from governance import services_dashboard as dashboard_service
 from governance import services_goals as goals_service
 from governance.forms import ConfirmForm, NewSeatForm, SeatForm
-from governance.views import bp, svg_response
+from governance.views import bp, data_uri
 from lms.admin.forms import choices
 from lms.extensions import db
 from lms.people.models import Person
@@ -21,13 +21,8 @@ from lms.people.models import Person
 def dashboard() -> str:
     view = dashboard_service.overview()
     return render_template("governance/dashboard.html", view=view, pdf=pack.availability(), rule=goals_service.RULE,
-                           agenda=dashboard_service.agenda(view))
-
-
-@bp.route("/charts/overview-departments.svg")
-@access.see_board
-def chart_overview_departments() -> Response:
-    return svg_response(pack.department_chart(dashboard_service.overview().by_department))
+                           department_chart=data_uri(pack.department_chart(view.by_department)),
+                           trend_chart=data_uri(pack.trend_chart(view.trend)))
 
 
 @bp.route("/pack.pdf")

@@ -2,7 +2,7 @@
 values by form and CSV."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from governance import services_goals as goals
 from governance import services_report as report
 from governance.forms import ConfirmForm, GoalForm, ValueForm, ValuesCsvForm
 from governance.services_readmodel import bring_up_to_date
-from governance.views import bp, svg_response
+from governance.views import bp, data_uri
 from governance.views_board import active_people
 from lms.admin.forms import choices
 from lms.errors import DomainError
@@ -133,23 +133,14 @@ def goal(goal_id: int) -> str:
     value_form = ValueForm(measured_on=on)
     return render_template("governance/goal.html", goal=goal, line=line, rule=goals.RULE, link=links[0] if links
                            else None, catalogue=catalogue, value_form=value_form, csv_form=ValuesCsvForm(),
-                           confirm=ConfirmForm(), actions=[a for a in _actions() if a.goal_id == goal.id], today=on)
+                           confirm=ConfirmForm(), actions=[a for a in _actions() if a.goal_id == goal.id], today=on,
+                           chart=data_uri(pack.goal_chart(line, on)))
 
 
 def _actions():
     from governance.services_meetings import open_actions
 
     return open_actions()
-
-
-@bp.route("/goals/<int:goal_id>/chart.svg")
-@access.see_board
-def goal_chart(goal_id: int) -> Response:
-    goal = goals.get_goal(goal_id)
-    bring_up_to_date()
-    on = utcnow().date()
-    line = dashboard_service.GoalLine(goal, goals.goal_status(goal, on=on), [])
-    return svg_response(pack.goal_chart(line, on))
 
 
 @bp.route("/goals/<int:goal_id>/values", methods=["POST"])

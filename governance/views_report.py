@@ -14,7 +14,7 @@ from governance import services_goals as goals_service
 from governance import services_report as report
 from governance.forms import GapFilterForm
 from governance.services_readmodel import bring_up_to_date
-from governance.views import bp, svg_response
+from governance.views import bp, data_uri
 from lms.admin.forms import choices
 from lms.extensions import db
 from lms.people.models import Department, JobRole, Person, RolloutWave
@@ -74,14 +74,29 @@ def gaps() -> str:
     form, gap_filter, dimension, page = _form()
     waiting = bring_up_to_date()
     goals = goals_service.active_goals()
-    result = report.gap_report(dimension, gap_filter, scope, goals=goals)
-    pages = max(1, -(-len(result.rows) // PER_PAGE))
-    page = min(page, pages)
-    rows = result.rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    if dimension == "person":  # up to one row per person: the database sorts and pages them
+        result = report.gap_report(dimension, gap_filter, scope, goals=goals,
+                                   page=((page - 1) * PER_PAGE, PER_PAGE))
+        pages = max(1, -(-result.row_count // PER_PAGE))
+        if page > pages:
+            page = pages
+            result = report.gap_report(dimension, gap_filter, scope, goals=goals,
+                                       page=((page - 1) * PER_PAGE, PER_PAGE))
+        rows, group_chart = result.rows, None
+    else:
+        result = report.gap_report(dimension, gap_filter, scope, goals=goals)
+        pages = max(1, -(-len(result.rows) // PER_PAGE))
+        page = min(page, pages)
+        rows = result.rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+        group_chart = data_uri(charts.completion_by_group(
+            [(r.label, r.rate, r.completed, r.required) for r in result.rows],
+            f"Completion by {report.DIMENSIONS[dimension].lower()}"))
     team = db.session.get(Person, scope.manager_id) if not scope.everyone else None
     return render_template("governance/gaps.html", form=form, result=result, rows=rows, page=page, pages=pages,
                            dimension=dimension, dimensions=report.DIMENSIONS, chips=_chips(gap_filter),
-                           waiting=waiting, team=team, args=gap_filter.args(), rule=goals_service.RULE)
+                           waiting=waiting, team=team, args=gap_filter.args(), rule=goals_service.RULE,
+                           group_chart=group_chart,
+                           trend_chart=data_uri(charts.trend([(p.week_end, p.rate) for p in result.trend])))
 
 
 @bp.route("/gaps.csv")
@@ -125,28 +140,6 @@ def gap_person(person_id: int) -> str:
     person, rows = report.person_requirements(person_id, scope)
     back = {k: v for k, v in request.args.items() if k in ("by", *report.GapFilter().__dict__)}
     return render_template("governance/gap_person.html", person=person, rows=rows, back=back)
-
-
-@bp.route("/charts/departments.svg")
-@access.see_report
-def chart_departments() -> Response:
-    scope = access.report_scope(current_user)
-    _form_, gap_filter, dimension, _page = _form()
-    bring_up_to_date()
-    result = report.gap_report(dimension, gap_filter, scope)
-    title = f"Completion by {report.DIMENSIONS[dimension].lower()}"
-    return svg_response(charts.completion_by_group([(r.label, r.rate, r.completed, r.required)
-                                                    for r in result.rows], title))
-
-
-@bp.route("/charts/trend.svg")
-@access.see_report
-def chart_trend() -> Response:
-    scope = access.report_scope(current_user)
-    _form_, gap_filter, _dimension, _page = _form()
-    bring_up_to_date()
-    points = report.trend(gap_filter, scope)
-    return svg_response(charts.trend([(p.week_end, p.rate) for p in points]))
 
 
 def drill_url(result: report.GapReport, row: report.GapRow) -> str:

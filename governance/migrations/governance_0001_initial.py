@@ -2,7 +2,7 @@
 
 Revision ID: governance_0001
 Revises: 
-Create Date: 2026-12-02 18:01:56
+Create Date: 2026-12-02 18:43:54
 """
 from __future__ import annotations
 
@@ -56,17 +56,23 @@ def upgrade() -> None:
     sa.Column('manager_id', sa.Integer(), nullable=True),
     sa.Column('assigned_at', lms.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
-    sa.Column('started', sa.Boolean(), nullable=False),
     sa.Column('completed_at', lms.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_day', sa.Integer(), nullable=False),
+    sa.Column('done_day', sa.Integer(), nullable=True),
+    sa.Column('open_due_day', sa.Integer(), nullable=True),
+    sa.Column('started', sa.SmallInteger(), nullable=False),
+    sa.Column('done', sa.SmallInteger(), nullable=False),
+    sa.Column('first', sa.SmallInteger(), nullable=False),
     sa.Column('failed_count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('person_id', 'course_id', name=op.f('pk_governance_requirement'))
     )
     with op.batch_alter_table('governance_requirement', schema=None) as batch_op:
-        batch_op.create_index('ix_governance_requirement_course', ['course_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_department', ['department_id', 'course_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_job_role', ['job_role_id', 'course_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_manager', ['manager_id', 'course_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_wave', ['wave_id', 'course_id'], unique=False)
+        batch_op.create_index('ix_governance_requirement_course', ['course_id', 'done'], unique=False)
+        batch_op.create_index('ix_governance_requirement_days', ['assigned_day', 'done_day'], unique=False)
+        batch_op.create_index('ix_governance_requirement_department', ['department_id'], unique=False)
+        batch_op.create_index('ix_governance_requirement_job_role', ['job_role_id'], unique=False)
+        batch_op.create_index('ix_governance_requirement_manager', ['manager_id'], unique=False)
+        batch_op.create_index('ix_governance_requirement_wave', ['wave_id'], unique=False)
 
     op.create_table('governance_requirement_path',
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -229,6 +235,7 @@ def upgrade() -> None:
                    [{'id': 1, 'cadence_months': 3}])
 
 
+
 def downgrade() -> None:
     op.drop_table('governance_goal_value')
     op.drop_table('governance_goal_path')
@@ -265,6 +272,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_governance_requirement_manager')
         batch_op.drop_index('ix_governance_requirement_job_role')
         batch_op.drop_index('ix_governance_requirement_department')
+        batch_op.drop_index('ix_governance_requirement_days')
         batch_op.drop_index('ix_governance_requirement_course')
 
     op.drop_table('governance_requirement')

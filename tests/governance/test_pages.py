@@ -32,12 +32,10 @@ def test_every_page_renders_for_the_sponsor(org, client, factory):
     for url in ("/governance/", "/governance/gaps", "/governance/gaps?by=person", "/governance/goals",
                 f"/governance/goals/{goal.id}", f"/governance/goals/{goal.id}/edit", "/governance/goals/new",
                 "/governance/meetings", f"/governance/meetings/{meeting.id}", "/governance/board",
-                f"/governance/gaps/people/{org.id('s2')}", "/governance/charts/trend.svg",
-                "/governance/charts/departments.svg", f"/governance/goals/{goal.id}/chart.svg",
-                "/governance/charts/overview-departments.svg"):
+                f"/governance/gaps/people/{org.id('s2')}"):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        if url.endswith(".svg"):
-            assert response.mimetype == "image/svg+xml" and b"<svg" in response.data
+        if url in ("/governance/", "/governance/gaps", f"/governance/goals/{goal.id}"):
+            assert 'src="data:image/svg+xml;base64,' in response.get_data(as_text=True), url  # the charts
     dashboard = client.get("/governance/").get_data(as_text=True)
     assert "Forecasts within 10%" in dashboard and "Coach the sales team on forecasts" in dashboard
