@@ -50,6 +50,8 @@ def completion_by_group(rows: list[tuple[str, float | None, int, int]], title: s
     """Horizontal bars: (label, rate, completed, required) per group, lowest rate at the top."""
     with matplotlib.rc_context(_STYLE):
         shown = sorted([r for r in rows if r[1] is not None], key=lambda r: (r[1], r[0]))[:25]
+        if len(rows) > len(shown):
+            title = f"{title} (the {len(shown)} lowest of {len(rows)})"
         figure = _figure(7, max(1.6, 0.32 * len(shown) + 0.9))
         axes = figure.subplots()
         labels = [r[0] if len(r[0]) <= 28 else r[0][:27] + "…" for r in shown]

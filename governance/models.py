@@ -238,6 +238,10 @@ class ApiToken(db.Model):
 # --- the gap report's read model ------------------------------------------------------------------------------
 
 
+#: The columns the gap report sums, in every grouping's covering index.
+MEASURED = ("done", "started", "first", "open_due_day", "failed_count", "assigned_day", "done_day")
+
+
 class RequirementRow(db.Model):
     """One requirement (person, course) of an active person, with the person's organisation facts and where they
     are with it, recomputed from ``courses.api.requirements`` and ``tracking.api.progress_of`` whenever the person
@@ -250,11 +254,13 @@ class RequirementRow(db.Model):
     person (so that people are counted by a sum)."""
 
     __tablename__ = "governance_requirement"
-    __table_args__ = (
-        Index("ix_governance_requirement_department", "department_id"),
-        Index("ix_governance_requirement_job_role", "job_role_id"),
-        Index("ix_governance_requirement_wave", "wave_id"),
-        Index("ix_governance_requirement_manager", "manager_id"),
+    # One covering index per grouping: GROUP BY reads the index alone, never the table (half the time at 100,000
+    # people); the course index serves goal threats and the course filter, the days index the weekly trend.
+    __table_args__ = tuple(
+        Index(f"ix_governance_requirement_{name}", column, *MEASURED)
+        for name, column in (("department", "department_id"), ("job_role", "job_role_id"), ("wave", "wave_id"),
+                             ("manager", "manager_id"), ("person", "person_id"))
+    ) + (
         Index("ix_governance_requirement_course", "course_id", "done"),
         Index("ix_governance_requirement_days", "assigned_day", "done_day"),
     )

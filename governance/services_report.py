@@ -15,6 +15,7 @@ Definitions (shown on the page and in the README):
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -260,23 +261,33 @@ def _measures(on: date, gap_filter: GapFilter) -> list:
 
 
 def _row(key, label: str, values, threats: dict[int, int], links: list[GoalLink], detail: str = "") -> GapRow:
+    """A row from the measures (a Row with them in :func:`_measures`' order, after the key when there is one)."""
     threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
                        for link in links if threats.get(link.goal_id))
-    required, completed, started = int(values.required or 0), int(values.completed or 0), int(values.started or 0)
-    return GapRow(key, label, int(values.people or 0), required, completed, started - completed, required - started,
-                  int(values.overdue or 0), int(values.failed or 0), int(values.required_then or 0),
-                  int(values.completed_then or 0), tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))),
+    people, required, completed, started, overdue, failed, required_then, completed_then = (
+        int(v or 0) for v in tuple(values)[-8:])
+    return GapRow(key, label, people, required, completed, started - completed, required - started, overdue, failed,
+                  required_then, completed_then, tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))),
                   detail)
 
 
 def _threats(column, conditions: list, links: list[GoalLink]) -> dict:
-    """key -> {goal id: requirements not completed in the goal's training among its people}: one query per goal,
-    through the course index (a goal's training is a few courses of many)."""
+    """key -> {goal id: requirements not completed in the goal's training among its people} (``column`` None: the
+    total, under the key None). One query over the incomplete requirements of the goals' courses only, through the
+    course index: a goal's training is a few courses of many."""
+    if not links:
+        return {}
+    courses = sorted(set().union(*(link.course_ids for link in links)))
+    counts = [func.sum(case((link.condition(), 1), else_=0)).label(f"goal_{link.goal_id}") for link in links]
+    query = select(*([column] if column is not None else []), *counts).where(
+        *conditions, T.c.course_id.in_(courses), T.c.done == 0)
+    if column is not None:
+        query = query.group_by(column)
+    goal_ids = [link.goal_id for link in links]
+    skip = 1 if column is not None else 0
     found: dict = {}
-    for link in links:
-        for key, count in db.session.execute(select(column, func.count()).where(
-                *conditions, T.c.done == 0, link.condition()).group_by(column)):
-            found.setdefault(key, {})[link.goal_id] = count
+    for row in db.session.execute(query).tuples():  # plain tuples: thousands of rows, no attribute lookups
+        found[row[0] if skip else None] = dict(zip(goal_ids, (int(n or 0) for n in row[skip:]), strict=True))
     return found
 
 
@@ -319,27 +330,35 @@ def gap_report(dimension: str, gap_filter: GapFilter = GapFilter(), scope: Scope
     conditions = _conditions(gap_filter, scope)
     column = _COLUMN[dimension]
     measures = _measures(on, gap_filter)
-    query = select(column.label("key"), *measures).where(*conditions).group_by(column)
-    if page is not None:
+    if page is None:
+        grouped = db.session.execute(select(column.label("key"), *measures).where(*conditions)
+                                     .group_by(column)).all()
+        threats = _threats(column, conditions, links)
+    else:
         gap = func.count() - func.coalesce(func.sum(T.c.done), 0)
-        query = query.order_by(gap.desc(), func.count().desc(), column).offset(page[0]).limit(page[1])
-    grouped = db.session.execute(query).all()
-    threats = _threats(column, conditions, links)
+        grouped = db.session.execute(
+            select(column.label("key"), *measures).where(*conditions).group_by(column)
+            .order_by(gap.desc(), func.count().desc(), column).offset(page[0]).limit(page[1])).all()
+        keys = [row.key for row in grouped]
+        threats = _threats(column, [*conditions, column.in_(keys)], links) if keys else {}
     labels = _labels(dimension, [row.key for row in grouped])
     rows = [_row(row.key, labels.get(row.key, (_NO_LABEL[dimension], ""))[0], row, threats.get(row.key, {}), links,
                  labels.get(row.key, ("", ""))[1]) for row in grouped]
     if page is None:
         rows.sort(key=lambda r: (-r.incomplete, -r.required, r.label.lower(), r.key or 0))
-        total = _sum(rows, links)
-        row_count = len(rows)
+        total, row_count = _sum(rows, links), len(rows)
     else:
-        values = db.session.execute(select(*measures).where(*conditions)).one()
-        everything = {goal_id: sum(by_goal.get(goal_id, 0) for by_goal in threats.values()) for goal_id in
-                      (link.goal_id for link in links)}
-        total = _row(None, "All", values, everything, links)
-        row_count = db.session.scalar(select(func.count(func.distinct(column))).where(*conditions)) or 0
+        total, row_count = _paged_total(column, measures, conditions, links)
     return GapReport(dimension, gap_filter, scope, rows, total, trend(gap_filter, scope, on=on), on, links,
                      row_count)
+
+
+def _paged_total(column, measures: list, conditions: list, links: list[GoalLink]) -> tuple[GapRow, int]:
+    """The whole grouping's total and how many groups it has (when only a page of them was read)."""
+    values = db.session.execute(select(func.count(func.distinct(column)).label("groups"), *measures)
+                                .where(*conditions)).one()
+    everything = _threats(None, conditions, links).get(None, {})
+    return _row(None, "All", values, everything, links), int(values.groups or 0)
 
 
 def _sum(rows: list[GapRow], links: list[GoalLink]) -> GapRow:
@@ -360,12 +379,16 @@ def trend(gap_filter: GapFilter = GapFilter(), scope: Scope = EVERYONE, *, on: d
     on = on or utcnow().date()
     counts = db.session.execute(select(T.c.assigned_day, T.c.done_day, func.count()).where(
         *_conditions(gap_filter, scope)).group_by(T.c.assigned_day, T.c.done_day)).all()
-    points = []
-    for end in week_ends(on):
-        day = end.toordinal()
-        points.append(TrendPoint(end, sum(n for assigned, _, n in counts if assigned <= day),
-                                 sum(n for _, done, n in counts if done is not None and done <= day)))
-    return points
+    ends = week_ends(on)
+    assigned_by, done_by = [0] * len(ends), [0] * len(ends)
+    days = [end.toordinal() for end in ends]
+    for assigned, done, n in counts:  # each count goes to the first week end on or after its day
+        first = bisect_left(days, assigned)
+        if first < len(days):
+            assigned_by[first] += n
+        if done is not None and (first := bisect_left(days, done)) < len(days):
+            done_by[first] += n
+    return [TrendPoint(end, sum(assigned_by[:k + 1]), sum(done_by[:k + 1])) for k, end in enumerate(ends)]
 
 
 @dataclass(frozen=True)

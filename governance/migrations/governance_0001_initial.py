@@ -2,7 +2,7 @@
 
 Revision ID: governance_0001
 Revises: 
-Create Date: 2026-12-02 18:43:54
+Create Date: 2026-12-02 18:59:53
 """
 from __future__ import annotations
 
@@ -69,10 +69,11 @@ def upgrade() -> None:
     with op.batch_alter_table('governance_requirement', schema=None) as batch_op:
         batch_op.create_index('ix_governance_requirement_course', ['course_id', 'done'], unique=False)
         batch_op.create_index('ix_governance_requirement_days', ['assigned_day', 'done_day'], unique=False)
-        batch_op.create_index('ix_governance_requirement_department', ['department_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_job_role', ['job_role_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_manager', ['manager_id'], unique=False)
-        batch_op.create_index('ix_governance_requirement_wave', ['wave_id'], unique=False)
+        batch_op.create_index('ix_governance_requirement_department', ['department_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
+        batch_op.create_index('ix_governance_requirement_job_role', ['job_role_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
+        batch_op.create_index('ix_governance_requirement_manager', ['manager_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
+        batch_op.create_index('ix_governance_requirement_person', ['person_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
+        batch_op.create_index('ix_governance_requirement_wave', ['wave_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
 
     op.create_table('governance_requirement_path',
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -236,6 +237,7 @@ def upgrade() -> None:
 
 
 
+
 def downgrade() -> None:
     op.drop_table('governance_goal_value')
     op.drop_table('governance_goal_path')
@@ -269,6 +271,7 @@ def downgrade() -> None:
     op.drop_table('governance_requirement_path')
     with op.batch_alter_table('governance_requirement', schema=None) as batch_op:
         batch_op.drop_index('ix_governance_requirement_wave')
+        batch_op.drop_index('ix_governance_requirement_person')
         batch_op.drop_index('ix_governance_requirement_manager')
         batch_op.drop_index('ix_governance_requirement_job_role')
         batch_op.drop_index('ix_governance_requirement_department')
