@@ -286,7 +286,7 @@ def _threats(column, conditions: list, links: list[GoalLink]) -> dict:
     goal_ids = [link.goal_id for link in links]
     skip = 1 if column is not None else 0
     found: dict = {}
-    for row in db.session.execute(query).tuples():  # plain tuples: thousands of rows, no attribute lookups
+    for row in db.session.execute(query):  # by position: thousands of rows, no attribute lookups
         found[row[0] if skip else None] = dict(zip(goal_ids, (int(n or 0) for n in row[skip:]), strict=True))
     return found
 
