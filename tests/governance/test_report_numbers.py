@@ -9,7 +9,9 @@ import pytest
 from governance import services_goals as goals
 from governance import services_report as report
 from governance.services_readmodel import bring_up_to_date
+from governance.views_report import safe_cell as report_safe
 from lms.errors import NotFound
+from lms.extensions import db
 from lms.types import utcnow
 from tests.conftest import login
 from tests.governance.conftest import void
@@ -203,3 +205,23 @@ def test_people_are_paged_by_the_database_with_the_same_figures(voided):
     assert {**by_label(first), **by_label(second)} == BY_PERSON
     assert [row.incomplete for row in first.rows + second.rows] == [2, 2, 2, 1, 1, 1]
     assert figures(first.total) == figures(second.total) == TOTAL
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(voided, client, factory):
+    sales = voided.departments["Sales"]
+    sales.name = "=HYPERLINK(\"http://evil.example\",\"Sales\")"
+    db.session.commit()
+    login(client, factory.person(permissions=["sponsor"], email="sam@example.com"))
+    rows = client.get("/governance/gaps.csv?by=department").get_data(as_text=True).splitlines()
+    assert rows[1].startswith("\"'=HYPERLINK(") and not any(line.startswith("=") for line in rows)
+    assert report_safe("+1") == "'+1" and report_safe("-x") == "'-x" and report_safe("@a") == "'@a"
+    assert report_safe("\tx") == "'\tx" and report_safe("\rx") == "'\rx" and report_safe("Sales") == "Sales"
+    assert report_safe(3) == 3
+
+
+def test_the_dashboard_shows_the_organisations_figures(voided, client, factory):
+    login(client, factory.person(permissions=["sponsor"], email="sam@example.com"))
+    page = client.get("/governance/").get_data(as_text=True)
+    assert "25%" in page and "(3 of 12)" in page
+    assert '<span class="kpi-value bad">2</span><span class="kpi-label">requirements overdue</span>' in page
+    assert "<strong>Sales</strong>: Pipeline</a>\n      — 3 of 3 not completed" in page  # the largest gap
