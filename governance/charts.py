@@ -29,8 +29,9 @@ def data_uri(svg: str) -> str:
 
 
 def _svg(figure: Figure) -> str:
+    # Fixed margins (each chart sets them) rather than bbox_inches="tight": that draws every chart twice.
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -66,6 +67,9 @@ def completion_by_group(rows: list[tuple[str, float | None, int, int]], title: s
             axes.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2,
                       f"{rate:.0%} ({completed}/{required})", va="center", fontsize=8, color="#1b1f24")
         axes.invert_yaxis()  # the lowest rate on top, where the eye starts
+        longest = max((len(label) for label in labels), default=4)
+        figure.subplots_adjust(left=min(0.42, 0.04 + longest * 0.0105), right=0.97,
+                               top=1 - 0.3 / figure.get_figheight(), bottom=0.35 / figure.get_figheight())
         axes.set_title(title, loc="left", fontsize=10, fontweight="bold")
         if not shown:
             axes.text(0.5, 0.5, "Nothing is required yet", ha="center", va="center", transform=axes.transAxes)
@@ -92,6 +96,7 @@ def trend(points: list[tuple[date, float | None]], title: str = "Completion rate
         _dates(axes, 7)
         axes.grid(axis="y", color=LINE, linewidth=0.6)
         axes.set_title(title, loc="left", fontsize=10, fontweight="bold")
+        figure.subplots_adjust(left=0.09, right=0.95, top=0.88, bottom=0.2)
         return _svg(figure)
 
 
@@ -121,4 +126,5 @@ def goal_progress(*, title: str, unit: str, baseline: float, baseline_on: date, 
         if unit:
             axes.set_ylabel(unit)
         axes.legend(loc="best", fontsize=7, frameon=False)
+        figure.subplots_adjust(left=0.1, right=0.97, top=0.89, bottom=0.18)
         return _svg(figure)

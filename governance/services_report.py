@@ -301,6 +301,9 @@ def _labels(dimension: str, keys: list[int]) -> dict[int, tuple[str, str]]:
         if model is not None:
             found.update({row.id: (row.name, "") for row in db.session.execute(
                 select(model.id, model.name).where(model.id.in_(chunk)))})
+        elif dimension == "manager":
+            found.update({row.id: (row.name + ("" if row.active else " (inactive)"), "") for row in db.session.execute(
+                select(Person.id, Person.name, Person.active).where(Person.id.in_(chunk)))})
         else:
             for row in db.session.execute(
                     select(Person.id, Person.name, Person.active, JobRole.name.label("role"),
