@@ -95,7 +95,7 @@ def next_dimension(dimension: str, gap_filter: GapFilter) -> str:
 
 # --- what is answered -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ThreatenedGoal:
     goal_id: int
     title: str
@@ -103,7 +103,7 @@ class ThreatenedGoal:
     incomplete: int  # requirements of this row in the goal's training, among its people, not completed
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # thousands per report (one per manager, per person): not frozen, which costs at creation
 class GapRow:
     key: int | None
     label: str
@@ -262,13 +262,14 @@ def _measures(on: date, gap_filter: GapFilter) -> list:
 
 def _row(key, label: str, values, threats: dict[int, int], links: list[GoalLink], detail: str = "") -> GapRow:
     """A row from the measures (a Row with them in :func:`_measures`' order, after the key when there is one)."""
-    threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
-                       for link in links if threats.get(link.goal_id))
+    threatened = [ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
+                  for link in links if threats.get(link.goal_id)]
+    if len(threatened) > 1:
+        threatened.sort(key=lambda g: (-g.incomplete, g.title))
     people, required, completed, started, overdue, failed, required_then, completed_then = (
         int(v or 0) for v in tuple(values)[-8:])
     return GapRow(key, label, people, required, completed, started - completed, required - started, overdue, failed,
-                  required_then, completed_then, tuple(sorted(threatened, key=lambda g: (-g.incomplete, g.title))),
-                  detail)
+                  required_then, completed_then, tuple(threatened), detail)
 
 
 def _threats(column, conditions: list, links: list[GoalLink]) -> dict:
@@ -366,8 +367,10 @@ def _paged_total(column, measures: list, conditions: list, links: list[GoalLink]
 
 def _sum(rows: list[GapRow], links: list[GoalLink]) -> GapRow:
     """The total of a grouping's rows (every person is in exactly one group)."""
-    threats = {link.goal_id: sum(t.incomplete for r in rows for t in r.threatened if t.goal_id == link.goal_id)
-               for link in links}
+    threats = dict.fromkeys((link.goal_id for link in links), 0)
+    for row in rows:
+        for threat in row.threatened:
+            threats[threat.goal_id] += threat.incomplete
     threatened = tuple(ThreatenedGoal(link.goal_id, link.title, link.owner, threats[link.goal_id])
                        for link in links if threats[link.goal_id])
     return GapRow(None, "All", *(sum(getattr(r, name) for r in rows) for name in (

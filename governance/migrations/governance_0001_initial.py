@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('person_id', 'course_id', name=op.f('pk_governance_requirement'))
     )
     with op.batch_alter_table('governance_requirement', schema=None) as batch_op:
-        batch_op.create_index('ix_governance_requirement_course', ['course_id', 'done'], unique=False)
+        batch_op.create_index('ix_governance_requirement_course', ['course_id', 'done', 'department_id', 'job_role_id', 'open_due_day'], unique=False)
         batch_op.create_index('ix_governance_requirement_days', ['assigned_day', 'done_day'], unique=False)
         batch_op.create_index('ix_governance_requirement_department', ['department_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
         batch_op.create_index('ix_governance_requirement_job_role', ['job_role_id', 'done', 'started', 'first', 'open_due_day', 'failed_count', 'assigned_day', 'done_day'], unique=False)
