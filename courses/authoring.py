@@ -253,9 +253,15 @@ def validate_for_publishing(course: Course) -> list[str]:
     problems = []
     if not course.modules:
         problems.append("it has no modules")
+    if sum(len(lesson.body) for module in course.modules for lesson in module.lessons) > markdown.MAX_COURSE_CHARS:
+        problems.append(f"its lessons are longer than {markdown.MAX_COURSE_CHARS:,} characters in all; split it "
+                        "into two courses")
     for module in course.modules:
         if not module.items:
             problems.append(f"module “{module.title}” is empty")
+        for lesson in module.lessons:
+            problems.extend(f"lesson “{lesson.title}”, line {line}: {message}"
+                            for line, message in markdown.check(lesson.body))
         for quiz in module.quizzes:
             if not quiz.questions:
                 problems.append(f"quiz “{quiz.title}” has no questions")

@@ -16,8 +16,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
 
+from courses.markdown import MAX_LESSON_CHARS, check
 from courses.models import QUESTION_TYPES, TRAINING_KINDS
 from lms.admin.forms import MultiCheckboxField, choices
 
@@ -47,12 +48,21 @@ class ModuleForm(FlaskForm):
     submit = SubmitField("Save module")
 
 
+def renderable_markdown(form, field) -> None:
+    """The lesson body must pass :func:`courses.markdown.check` (bounded rendering); each problem names its line."""
+    for line, message in check(field.data or ""):
+        field.errors.append(f"Line {line}: {message}")
+    if field.errors:
+        raise StopValidation()
+
+
 class LessonForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     minutes = IntegerField("Minutes to read", default=5, validators=[InputRequired(), NumberRange(min=1, max=600)])
-    body = TextAreaField("Lesson text (Markdown)", validators=[Optional(), Length(max=200_000)],
-                         description="Markdown with tables, fenced code and admonitions (!!! tip). Raw HTML, "
-                                     "scripts and links other than http, https and mailto are removed.",
+    body = TextAreaField("Lesson text (Markdown)", validators=[Optional(), renderable_markdown],
+                         description=f"Markdown with tables, fenced code and admonitions (!!! tip), up to "
+                                     f"{MAX_LESSON_CHARS:,} characters. Raw HTML, scripts and links other than "
+                                     "http, https and mailto are removed.",
                          render_kw={"rows": 22, "spellcheck": "true"})
     save = SubmitField("Save lesson")
     preview = SubmitField("Preview")

@@ -21,7 +21,20 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import JobRole
 
-MAX_PACK_BYTES = 50 * 1024 * 1024
+# Limits: what a pack may hold, and how much parsing it may cost (bench/pack_parse.py prints the worst cases).
+MAX_PACK_BYTES = 16 * 2**20  # all files, uncompressed
+MAX_PACK_FILES = 1_000
+MAX_YAML_BYTES = 128 * 2**10  # one YAML document: course.yaml, a quiz, a lesson's front matter
+MAX_YAML_TOTAL_BYTES = 2**20  # all the YAML of a pack
+MAX_YAML_NODES = 20_000  # values in one YAML document
+MAX_YAML_DEPTH = 16  # mappings and lists inside one another
+MAX_ITEMS = 200  # lessons and quizzes in a course
+MAX_LESSON_TEXT = markdown.MAX_COURSE_CHARS  # characters of lesson Markdown in a course
+MAX_TEXT = 20_000  # characters in any one YAML value
+MAX_OPTIONS = 20  # answer options of a question
+# Field lengths, as the authoring forms have them.
+TEXT_LIMITS = {"title": 200, "summary": 4000, "prompt": 4000, "explanation": 4000, "topic": 80, "text": 1000,
+               "option explanation": 2000, "key": 80, "id": 80, "remedial": 161, "job role": 60}
 
 
 class PackError(DomainError):
@@ -36,8 +49,61 @@ class _Line(int):
     pass
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe YAML that remembers the line each mapping starts on (as key ``__line__``)."""
+class _RefusingComposer(yaml.composer.Composer):
+    """Builds the node tree from the parser's events, refusing anchors and aliases (``&a`` / ``*a``: a few
+    hundred bytes of nested aliases expand to gigabytes), more than MAX_YAML_NODES values and nesting deeper than
+    MAX_YAML_DEPTH, before anything is constructed."""
+
+    def compose_document(self):
+        self.lms_nodes = 0
+        self.lms_depth = 0
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in a course pack", event.start_mark)
+        self.lms_nodes += 1
+        if self.lms_nodes > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(None, None, f"more than {MAX_YAML_NODES:,} values in one file",
+                                              event.start_mark)
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_TEXT:
+            raise yaml.composer.ComposerError(None, None, f"a value longer than {MAX_TEXT:,} characters",
+                                              event.start_mark)
+        self.lms_depth += 1
+        try:
+            if self.lms_depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} deep",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.lms_depth -= 1
+
+
+if getattr(yaml, "__with_libyaml__", False):  # libyaml's C parser: several times faster than the Python one
+    from yaml.cyaml import CParser as _Parser
+
+    class _LineLoader(_RefusingComposer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """Safe YAML that remembers the line each mapping starts on (as key ``__line__``)."""
+
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # pragma: no cover (PyYAML built without libyaml)
+    class _LineLoader(_RefusingComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
+                      yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """Safe YAML that remembers the line each mapping starts on (as key ``__line__``)."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
@@ -49,12 +115,23 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with the pack's loader (safe, no anchors or aliases, bounded); raises YAMLError."""
+    loader = _LineLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 @dataclass
 class _Reader:
     """Files of a pack by relative path, from a folder or a zip, plus the problems found so far."""
 
     files: dict[str, bytes]
     problems: list[str] = field(default_factory=list)
+    yaml_bytes: int = 0
+    lesson_chars: int = 0
 
     def problem(self, name: str, line: int | None, message: str) -> None:
         self.problems.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
@@ -74,8 +151,17 @@ class _Reader:
             return None
 
     def yaml(self, name: str, text: str, first_line: int = 1) -> Any:
+        size = len(text.encode())
+        self.yaml_bytes += size
+        if size > MAX_YAML_BYTES:
+            self.problem(name, first_line, f"YAML larger than {MAX_YAML_BYTES // 2**10} KiB")
+            return None
+        if self.yaml_bytes > MAX_YAML_TOTAL_BYTES:
+            self.problem(name, first_line, f"the pack's YAML is larger than {MAX_YAML_TOTAL_BYTES // 2**20} MiB "
+                                           "in all")
+            return None
         try:
-            return yaml.load(text, Loader=_LineLoader)  # noqa: S506 (_LineLoader is a SafeLoader)
+            return load_yaml(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + first_line if mark else first_line
@@ -83,6 +169,12 @@ class _Reader:
         except yaml.YAMLError as exc:
             self.problem(name, first_line, f"YAML: {exc}")
         return None
+
+    def limit(self, name: str, line: int | None, what: str, value: Any, limit_key: str | None = None) -> None:
+        """A problem when the text ``value`` is longer than ``TEXT_LIMITS`` allows for ``what``."""
+        limit = TEXT_LIMITS[limit_key or what]
+        if isinstance(value, str) and len(value) > limit:
+            self.problem(name, line, f"{what} is longer than {limit:,} characters")
 
 
 def read_folder(path: Path) -> dict[str, bytes]:
@@ -92,16 +184,41 @@ def read_folder(path: Path) -> dict[str, bytes]:
             total += file.stat().st_size
             if total > MAX_PACK_BYTES:
                 raise PackError([f"{path}: larger than {MAX_PACK_BYTES // 2**20} MiB"])
+            if len(files) >= MAX_PACK_FILES:
+                raise PackError([f"{path}: more than {MAX_PACK_FILES:,} files"])
             files[file.relative_to(path).as_posix()] = file.read_bytes()
     return files
 
 
+def _central_directory(data: bytes) -> tuple[int, int] | None:
+    """(entries, size of the central directory) from a zip's end record, read before ``zipfile`` reads the
+    directory itself (which builds an object per entry); None when there is no end record."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if end < 0 or len(data) < end + 22:
+        return None
+    entries = int.from_bytes(data[end + 10:end + 12], "little")
+    size = int.from_bytes(data[end + 12:end + 16], "little")
+    locator = end - 20
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        record = int.from_bytes(data[locator + 8:locator + 16], "little")  # zip64: the real figures are there
+        if data[record:record + 4] == b"PK\x06\x06":
+            entries = int.from_bytes(data[record + 32:record + 40], "little")
+            size = int.from_bytes(data[record + 40:record + 48], "little")
+    return entries, size
+
+
 def read_zip(data: bytes) -> dict[str, bytes]:
+    directory = _central_directory(data)
+    # An entry takes at least 46 bytes of the directory; 512 each leaves room for long names.
+    if directory and (directory[0] > MAX_PACK_FILES or directory[1] > MAX_PACK_FILES * 512):
+        raise PackError([f"upload: more than {MAX_PACK_FILES:,} files in the zip"])
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise PackError(["upload: not a zip file"]) from None
     infos = [i for i in archive.infolist() if not i.is_dir()]
+    if len(infos) > MAX_PACK_FILES:
+        raise PackError([f"upload: more than {MAX_PACK_FILES:,} files in the zip"])
     if sum(i.file_size for i in infos) > MAX_PACK_BYTES:
         raise PackError([f"upload: unpacks to more than {MAX_PACK_BYTES // 2**20} MiB"])
     files = {}
@@ -135,6 +252,18 @@ def _need(reader: _Reader, name: str, data: dict, key: str, kind: type | tuple, 
     return value
 
 
+def _text(reader: _Reader, name: str, data: dict, key: str, limit_key: str | None = None) -> str:
+    """An optional text field: "" when missing; a problem when it is not text or too long."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        reader.problem(name, data.get("__line__"), f"{key} must be text")
+        return ""
+    reader.limit(name, data.get("__line__"), limit_key or key, str(value))
+    return str(value).strip()
+
+
 def _kind_name(kind) -> str:
     return {str: "text", int: "a whole number", list: "a list", dict: "a mapping", bool: "true or false"}.get(
         kind, "valid")
@@ -155,13 +284,12 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
         reader.problem("course.yaml", course["__line__"], f"slug {slug!r}: lowercase letters, digits, hyphens")
     result["slug"] = slug
     result["title"] = _need(reader, "course.yaml", course, "title", str)
-    if result["title"] and len(result["title"]) > 200:
-        reader.problem("course.yaml", course["__line__"], "title is longer than 200 characters")
+    reader.limit("course.yaml", course["__line__"], "title", result["title"])
     kind = _need(reader, "course.yaml", course, "kind", str)
     if kind and kind not in TRAINING_KINDS:
         reader.problem("course.yaml", course["__line__"], f"kind {kind!r} is not one of {', '.join(TRAINING_KINDS)}")
     result["kind"] = kind
-    result["summary"] = str(course.get("summary") or "").strip()
+    result["summary"] = _text(reader, "course.yaml", course, "summary")
     minutes = course.get("estimated_minutes", 0)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
         reader.problem("course.yaml", course["__line__"], "estimated_minutes must be a whole number")
@@ -172,11 +300,14 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
         reader.problem("course.yaml", course["__line__"], "job_roles must be a list of job role codes")
         roles = []
     result["job_roles"] = [str(r) for r in roles]
+    for role in result["job_roles"]:
+        reader.limit("course.yaml", course["__line__"], "job role", role)
     modules = course.get("modules")
     if not isinstance(modules, list) or not modules:
         reader.problem("course.yaml", course["__line__"], "modules must be a non-empty list")
         modules = []
     seen_modules, seen_keys = set(), set()
+    item_count = 0
     for module in modules:
         if not isinstance(module, dict):
             reader.problem("course.yaml", course["__line__"], "each module must be a mapping")
@@ -189,11 +320,16 @@ def parse_pack(files: dict[str, bytes]) -> dict[str, Any]:
             reader.problem("course.yaml", line, f"module slug {mslug!r} is used twice")
         seen_modules.add(mslug)
         parsed = {"slug": mslug, "title": _need(reader, "course.yaml", module, "title", str),
-                  "summary": str(module.get("summary") or "").strip(), "items": []}
+                  "summary": _text(reader, "course.yaml", module, "summary"), "items": []}
+        reader.limit("course.yaml", line, "title", parsed["title"])
         items = module.get("items") or []
         if not isinstance(items, list):
             reader.problem("course.yaml", line, "items must be a list")
             items = []
+        item_count += len(items)
+        if item_count > MAX_ITEMS:
+            reader.problem("course.yaml", line, f"more than {MAX_ITEMS} lessons and quizzes in the course")
+            break
         for item in items:
             if not isinstance(item, dict) or not ({"lesson", "quiz"} & set(item)):
                 reader.problem("course.yaml", line,
@@ -235,9 +371,15 @@ def _parse_lesson(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str,
     meta["__line__"] = 2
     title = _need(reader, name, meta, "title", str)
     minutes = _need(reader, name, meta, "minutes", int)
+    reader.limit(name, 2, "title", title)
+    reader.limit(name, 2, "key", meta.get("key"))
     body = authoring.normal_body("\n".join(lines[end + 1:]))
+    reader.lesson_chars += len(body)
+    if reader.lesson_chars > MAX_LESSON_TEXT:
+        reader.problem(name, 1, f"the course's lessons are longer than {MAX_LESSON_TEXT:,} characters in all")
+        return None
     body_start = end + 2 + (len(lines[end + 1:]) - len("\n".join(lines[end + 1:]).lstrip("\n").split("\n")))
-    for line, message in markdown.problems(body):
+    for line, message in markdown.check(body) or markdown.problems(body):  # problems() only on bounded text
         reader.problem(name, body_start + line - 1, message)
     return {"type": "lesson", "key": str(meta.get("key") or PurePosixPath(name).stem), "title": title,
             "minutes": minutes, "body": body, "source": name}
@@ -253,6 +395,8 @@ def _parse_quiz(reader: _Reader, name: str, ref: tuple[str, int]) -> dict[str, A
             reader.problem(name, 1, "a quiz is a mapping with title, pass_mark and questions")
         return None
     title = _need(reader, name, quiz, "title", str)
+    for key in ("title", "key", "remedial"):
+        reader.limit(name, quiz["__line__"], key, quiz.get(key))
     pass_mark = quiz.get("pass_mark", 75)
     if not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
         reader.problem(name, quiz["__line__"], "pass_mark must be a percentage from 1 to 100")
@@ -294,6 +438,8 @@ def _parse_question(reader: _Reader, name: str, question: dict) -> dict[str, Any
     if not key:
         reader.problem(name, line, "question needs an id")
         return None
+    for field_name in ("id", "prompt", "explanation", "topic"):
+        reader.limit(name, line, field_name, question.get(field_name))
     if qtype == "true_false":
         if not isinstance(question.get("answer"), bool):
             reader.problem(name, line, f"question {key}: answer must be true or false")
@@ -304,6 +450,12 @@ def _parse_question(reader: _Reader, name: str, question: dict) -> dict[str, Any
         if not isinstance(raw, list) or not all(isinstance(o, dict) for o in raw):
             reader.problem(name, line, f"question {key}: options must be a list of mappings with text")
             return None
+        if len(raw) > MAX_OPTIONS:
+            reader.problem(name, line, f"question {key}: more than {MAX_OPTIONS} options")
+            return None
+        for option in raw:
+            reader.limit(name, option["__line__"], "text", option.get("text"))
+            reader.limit(name, option["__line__"], "option explanation", option.get("explanation"))
         options = tuple({k: v for k, v in o.items() if k != "__line__"} for o in raw)
     info = authoring.QuestionInfo(type=str(qtype), prompt=str(question.get("prompt") or ""), options=options,
                                   explanation=str(question.get("explanation") or ""),

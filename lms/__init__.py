@@ -23,6 +23,7 @@ class LmsState:
     plugins: list[Plugin] = field(default_factory=list)
     workers: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)  # (plugin name, one batch of work)
     home_panels: list[tuple[str, Callable[[Any], Any]]] = field(default_factory=list)  # (plugin name, panel)
+    mail_renderers: dict[str, Callable[[list], dict]] = field(default_factory=dict)  # outbox source -> renderer
 
     @property
     def enabled(self) -> set[str]:
@@ -48,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(state.cli)
 
     from lms import web
+    from lms.auth.services import render_reset_mails
 
+    state.mail_renderers["password_reset"] = render_reset_mails  # plugins may add or replace renderers
     web.init_app(app)
     state.plugins = load_plugins(app, list(app.config["LMS_PLUGINS"]))
     state.menu.sort(key=lambda item: (item.order, item.label))

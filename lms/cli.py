@@ -61,14 +61,29 @@ def worker(once: bool, interval: float) -> None:
     """
     from flask import current_app
 
+    from lms.auth.throttle import forget_old
     from lms.mail.services import deliver
 
     while True:
         busy = False
-        sent, failed = deliver()
-        if sent or failed:
-            busy = True
-            click.echo(f"mail: {sent} sent, {failed} failed")
+        try:
+            report = deliver()
+        except Exception as exc:  # the database went away, say: log, and try again next round
+            db.session.rollback()
+            current_app.logger.exception("sending mail failed")
+            click.echo(f"mail: failed: {type(exc).__name__}: {exc}", err=True)
+        else:
+            if report:
+                busy = True
+                click.echo(f"mail: {report}")
+            elif report.relay_down:
+                click.echo(f"mail: {report}", err=True)
+        try:
+            forget_old()  # sign-in throttling older than its window
+            db.session.commit()
+        except Exception:  # as for mail: the next round tries again
+            db.session.rollback()
+            current_app.logger.exception("forgetting old sign-in throttling failed")
         for name, work in current_app.extensions["lms"].workers:
             try:
                 result = work()
@@ -107,9 +122,9 @@ def import_people(file: str, dry_run: bool) -> None:
         db.session.rollback()
         for error in report.errors[:200]:
             click.echo(f"{file}:{error.line}: {error.message}", err=True)
-        if len(report.errors) > 200:
-            click.echo(f"... and {len(report.errors) - 200} more problems.", err=True)
-        raise click.ClickException(f"{len(report.errors)} invalid row(s); nothing was imported.")
+        if report.problem_count > 200:
+            click.echo(f"... and {report.problem_count - 200:,} more problems.", err=True)
+        raise click.ClickException(f"{report.problem_count:,} problem(s); nothing was imported.")
     if dry_run:
         db.session.rollback()
         click.echo("Dry run, nothing saved: " + report.summary())
@@ -137,7 +152,7 @@ def set_password(email: str, password: str) -> None:
     if person is None:
         raise click.ClickException(f"No person has the email {email}.")
     try:
-        set_pw(person, password)
+        set_pw(person, password, reason="password set on the command line")
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

@@ -45,6 +45,9 @@ class Plugin:
     # batch of background work, commits it, and returns something truthy (printed) when it did anything.
     workers: tuple[str, ...] = ()
     receivers: str | None = None  # "courses.receivers", imported to connect signal receivers
+    # Outbox sources whose mail the plugin renders when it is sent, e.g. {"campaign": "comms.mailer:render"}: a
+    # callable taking a list of lms.mail.rendering.MailToRender, returning {row id: RenderedMail | NotSent}.
+    mail_renderers: dict[str, str] = field(default_factory=dict)
     models: str | None = None  # "courses.models", imported so Alembic and the ORM see the tables
     menu: tuple[MenuItem, ...] = ()
     # Panels on the home page: "governance.panels:warnings", callables taking the signed-in person and returning
@@ -108,6 +111,8 @@ def _register(app: Flask, plugin: Plugin) -> None:
         app.extensions["lms"].cli.add_command(group)
     for reference in plugin.workers:
         app.extensions["lms"].workers.append((plugin.name, _resolve(reference)))
+    for source, reference in plugin.mail_renderers.items():
+        app.extensions["lms"].mail_renderers[source] = _resolve(reference)
     app.extensions["lms"].menu.extend(plugin.menu)
     for reference in plugin.home_panels:
         app.extensions["lms"].home_panels.append((plugin.name, _resolve(reference)))

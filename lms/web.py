@@ -1,16 +1,19 @@
 """The host's web layer: blueprints, request hooks, security headers, error pages, template helpers."""
 from __future__ import annotations
 
+import ipaddress
 import time
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Request, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
-from lms.mail.services import deliver_queued_after_request
+from lms.mail import kicker
 from lms.permissions import Permission, allowed, refuse_undeclared_views
 from lms.plugins import MenuItem
 
@@ -21,7 +24,64 @@ CSP = (
 )
 
 
+class _BoundedStream(LimitedStream):
+    """A body of unknown length (sent chunked) read up to ``max_bytes``: one byte more is a 413, where Werkzeug's
+    own stream would stop at the limit and hand the view a body cut short (refused later as, say, invalid JSON)."""
+
+    def __init__(self, stream, max_bytes: int) -> None:
+        super().__init__(stream, max_bytes + 1, is_max=True)
+        self.max_bytes = max_bytes
+
+    def readinto(self, b) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self._pos > self.max_bytes:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class LmsRequest(Request):
+    """Flask's request, with chunked bodies over ``MAX_CONTENT_LENGTH`` refused with 413 instead of cut short."""
+
+    @cached_property
+    def stream(self):  # type: ignore[override]
+        limit = self.max_content_length
+        if limit is not None and get_content_length(self.environ) is None \
+                and "wsgi.input_terminated" in self.environ:
+            return _BoundedStream(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
+
+
+class TrustedProxyFix:
+    """Werkzeug's ProxyFix for ``LMS_PROXY_FIX`` proxies, applied only when the direct peer is one of
+    ``LMS_TRUSTED_PROXIES``: anyone else's X-Forwarded-Proto cannot turn on https (and HSTS) or pick the client
+    address that sign-in throttling counts."""
+
+    def __init__(self, app, *, count: int, trusted: list[str]) -> None:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.plain = app
+        self.fixed = ProxyFix(app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        self.trusted = [ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted if entry.strip()]
+
+    def _is_trusted(self, address: str | None) -> bool:
+        try:
+            peer = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(peer in network for network in self.trusted)
+
+    def __call__(self, environ, start_response):
+        if self._is_trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.plain(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = LmsRequest
+    if app.config["LMS_PROXY_FIX"]:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, count=int(app.config["LMS_PROXY_FIX"]),  # type: ignore[method-assign]
+                                       trusted=list(app.config["LMS_TRUSTED_PROXIES"]))
+    from lms.admin import mail_views  # noqa: F401  (its routes register on the admin blueprint)
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp
@@ -53,15 +113,9 @@ def init_app(app: Flask) -> None:
 
 
 def _load_person(user_id: str):
-    from lms.people.models import Person
+    from lms.auth.sessions import person_for_token
 
-    person_id, _, fragment = user_id.partition(":")
-    if not person_id.isdigit():
-        return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active or (person.password_hash or "")[-12:] != fragment:
-        return None
-    return person
+    return person_for_token(user_id)
 
 
 def _start_timer() -> None:
@@ -84,13 +138,12 @@ def _security_headers(response):
 
 
 def _deliver_mail(response):
-    try:
-        deliver_queued_after_request()
-    except Exception:  # a mail failure must not fail the request; the worker retries
-        db.session.rollback()
+    """Hand the mail this request queued (committed by now) to the background sender: the response does not wait."""
+    ids = g.pop("lms_queued_mail_ids", None)
+    if ids:
         from flask import current_app
 
-        current_app.logger.exception("sending queued mail after request failed")
+        kicker.kick(current_app._get_current_object(), ids)
     return response
 
 
@@ -100,7 +153,7 @@ def _rollback_unfinished(exc) -> None:
 
 
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/xapi/")):
+    if request.path.startswith(("/api/", "/xapi/")) or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -136,7 +189,11 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     db.session.rollback()
     if wants_json():
-        return jsonify(error=error.description, status=error.code), error.code
+        description = error.description
+        if error.code == 413 and request.max_content_length:
+            description = (f"The request body is larger than {request.max_content_length:,} bytes, the most this "
+                           "site accepts.")
+        return jsonify(error=description, status=error.code), error.code
     messages = {
         403: "You do not have permission to see this page.",
         404: "There is no page at this address.",
@@ -153,7 +210,7 @@ def _template_context():
 
     state = current_app.extensions["lms"]
     menu = []
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:  # mail is rendered outside requests too
         menu = [item for item in state.menu if allowed(item.permission, current_user)]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}

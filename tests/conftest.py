@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,24 +34,54 @@ def free_port() -> int:
 
 
 class Inbox:
-    """Collects every mail the real SMTP server receives."""
+    """Collects every mail the real SMTP server receives. ``rcpt_reply(address)`` may answer a RCPT with a refusal
+    (e.g. ``"550 5.1.1 No such user"`` or ``"451 4.3.0 Try later"``); ``on_data(count)`` runs as each message is
+    accepted (after it is stored, before the 250 goes back)."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.rcpt_reply = None
+        self.on_data = None
         self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        refusal = self.rcpt_reply(address) if self.rcpt_reply else None
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's handler name)
         with self._lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            count = len(self.messages)
+        if self.on_data:
+            self.on_data(count)
         return "250 Message accepted for delivery"
 
     def text(self, index: int = -1) -> str:
         """The plain-text body of a received mail."""
         return self.messages[index].get_body(("plain",)).get_content()
 
+    def html(self, index: int = -1) -> str:
+        return self.messages[index].get_body(("html",)).get_content()
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[Message]:
+        """Wait until at least ``count`` mails arrived (mail is sent after the response, in the background)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} mail(s), received {len(self.messages)}"
+        return self.messages
+
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.envelopes.clear()
+        self.rcpt_reply = None
+        self.on_data = None
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +120,9 @@ def base_config(database_url, instance_path, smtp_server) -> dict:
         "LMS_SMTP_PORT": smtp_server[0].port,
         "LMS_BASE_URL": "http://localhost",
         "LMS_INSTANCE_PATH": instance_path,
+        # Deriving in a background thread would race the tests that look at what is pending; tests that are about
+        # it turn it on (tests/tracking/test_background_derive.py).
+        "LMS_XAPI_BACKGROUND_DERIVE": False,
     }
 
 
@@ -156,6 +190,10 @@ def make_app(base_config, _schema):
         return app
 
     yield factory
+    from lms.mail import kicker
+
+    for built in apps:  # mail still being sent in the background must not outlive the test's rows
+        kicker.drain(built)
     if apps:
         with apps[0].app_context():
             db.session.remove()

@@ -19,6 +19,8 @@ plugin = Plugin(
         "LMS_LRS_FORWARD_USERNAME": None,
         "LMS_LRS_FORWARD_PASSWORD": None,
         "LMS_LRS_FORWARD_TIMEOUT": 10,  # seconds per HTTP request to the external LRS
+        # The web process derives statements posted to /xapi/ in a background thread too (the worker also does).
+        "LMS_XAPI_BACKGROUND_DERIVE": True,
     },
     models="tracking.models",
     migrations="tracking.migrations",

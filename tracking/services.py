@@ -120,9 +120,8 @@ def _check_attachments(statements: list[dict], parts: dict[str, AttachmentPart])
             if sha2 in parts:
                 used.add(sha2)
                 part = parts[sha2]
-                if len(part.content) != header["length"]:
-                    raise InvalidStatement(f"{where}: length {header['length']} differs from the part's "
-                                           f"{len(part.content)} octets.")
+                # Parts are matched by their SHA-2 alone (xAPI-Communication 1.5.2): a declared length that differs
+                # from the part's size is no reason to refuse it. The part's data was checked against its hash.
                 if not part.content_type:  # kept with the type its statement gives it (and forwarded so)
                     parts[sha2] = part = AttachmentPart(header["contentType"], part.content)
                 if essence(part.content_type) != essence(header["contentType"]):
@@ -164,7 +163,8 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
             statement["timestamp"] = stored_text
         statement["stored"] = stored_text
         statement["authority"] = authority
-        statement.setdefault("version", "1.0.0")
+        if statement.get("version", "1.0") == "1.0":  # "1.0" is 1.0.0 (xAPI-Communication 3.3)
+            statement["version"] = "1.0.0"
         normalise_context_activities(statement)
         context = statement.get("context", {})
         target = statement["object"]
@@ -198,7 +198,7 @@ def _insert(fresh: list[dict], principal: ClientPrincipal, parts: dict[str, Atta
         from tracking.services_derive import derive
 
         seqs = dict(run_in("SELECT id, seq FROM xapi_statement WHERE id IN ({in})", ids))
-        derive([(seqs[statement["id"]], statement) for statement in fresh], voided)
+        derive([(seqs[statement["id"]], statement) for statement in fresh], voided, client_id=principal.id)
 
 
 _STATEMENT_COLUMNS = ("id", "stored", "timestamp", "actor_key", "verb_id", "activity_id", "registration", "target_id",

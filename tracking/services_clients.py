@@ -81,6 +81,28 @@ def revoke_client(key: str, *, actor_id: int | None = None) -> LrsClient:
     return client
 
 
+def set_counts_toward_progress(client_id: int, counts: bool, *, actor_id: int | None) -> int:
+    """Decide whether a client's statements feed the progress projections (audited). The rows of every (actor,
+    activity) it sent statements about are recomputed at once, so the past follows the decision too; returns how
+    many pairs were."""
+    from tracking.models import Statement
+    from tracking.services_progress import recompute
+
+    client = db.session.get(LrsClient, client_id)
+    if client is None:
+        raise NotFound("There is no such LRS client.")
+    if client.counts_toward_progress == counts:
+        return 0
+    client.counts_toward_progress = counts
+    db.session.flush()
+    audit(actor_id, "lrs_client.counts_toward_progress", client.key, name=client.name, counts=counts)
+    pairs = {tuple(row) for row in db.session.execute(
+        select(Statement.actor_key, Statement.activity_id).distinct()
+        .where(Statement.client_id == client.id, Statement.activity_id.is_not(None)))}
+    recompute(pairs)
+    return len(pairs)
+
+
 def authenticate(key: str, secret: str) -> ClientPrincipal | None:
     """The client whose key and secret these are, if it is not revoked."""
     row = db.session.execute(

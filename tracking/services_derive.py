@@ -9,6 +9,7 @@ rows in the transaction that writes what is derived, so a crash leaves them pend
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from lms.types import utcnow
 from tracking.bulk import from_db_time, insert_many, lock_keys, micros, run_in
 from tracking.models import Activity, DeriveFailure, PendingStatement, Statement, StatementKey
 from tracking.services import apply_voids, mark_voided, outcome
-from tracking.services_progress import project
+from tracking.services_progress import SYSTEM_SOURCE, clients, project, source_of
 from tracking.validation import VOIDED, stored_timestamp
 from tracking.xapi_data import activity_definitions, actor_key, dumps, pair_key, query_keys
 
@@ -65,46 +66,52 @@ class _Item:
 
 
 class Logged(NamedTuple):
-    """A statement as progress folds it (the columns the log keeps for it)."""
+    """A statement as progress folds it (the columns the log keeps for it), and who sent it."""
 
     verb_id: str
     timestamp: datetime
     score: float | None
     success: bool | None
     completion: bool | None
+    source: str
 
 
-def _prepare_one(seq: int, body: dict, voided: bool) -> _Item:
+def _prepare_one(seq: int, body: dict, voided: bool, source: str | None = SYSTEM_SOURCE) -> _Item:
+    """``source``: the name of who stored it (see :func:`services_progress.source_of`); None when its client does
+    not count toward progress: it is stored, found and served, but left out of the projections."""
     target = body["object"]
     kind = target.get("objectType", "Activity")
     progress = None
     stored = stored_timestamp(body["stored"])
     if stored is None:
         raise ValueError(f"stored {body['stored']!r} cannot be read")
-    if kind == "Activity" and not voided:
+    if kind == "Activity" and not voided and source is not None:
         progress = Logged(body["verb"]["id"], stored_timestamp(body["timestamp"]) or stored,
-                          *outcome(body.get("result", {})))
+                          *outcome(body.get("result", {})), source)
     return _Item(
         seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
         target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
         micros(stored), activity_definitions(body), progress)
 
 
-def _prepare(stored: list[tuple[int, bytes | str, bool]]) -> tuple[list[_Item], list[tuple[int, str]]]:
+def _prepare(stored: list[tuple[int, bytes | str, bool, int | None]]) -> tuple[list[_Item], list[tuple[int, str]]]:
     """The items to derive, and (seq, error) for each statement that cannot even be read."""
     items, failed = [], []
-    for seq, body, voided in stored:
+    known = clients() if stored else {}
+    for seq, body, voided, client_id in stored:
         try:
-            items.append(_prepare_one(seq, orjson.loads(body), voided))
+            items.append(_prepare_one(seq, orjson.loads(body), voided, source_of(client_id, known)))
         except DATA_ERRORS as error:  # one unreadable statement must not hold up the others
             failed.append((seq, _describe(error)))
     return items, failed
 
 
-def derive(stored: list[tuple[int, dict]], voided: set[str] = frozenset()) -> None:
+def derive(stored: list[tuple[int, dict]], voided: set[str] = frozenset(), client_id: int | None = None) -> None:
     """Write what ``stored`` (seq, statement as stored) gives: keys, activity definitions, projections.
-    ``voided``: the ids among them that are voided already (their voiding statement came first)."""
-    _write([_prepare_one(seq, body, body["id"] in voided) for seq, body in stored])
+    ``voided``: the ids among them that are voided already (their voiding statement came first); ``client_id``:
+    the LRS client that stored them (None: Rapport itself)."""
+    source = source_of(client_id, clients()) if client_id is not None else SYSTEM_SOURCE
+    _write([_prepare_one(seq, body, body["id"] in voided, source) for seq, body in stored])
 
 
 def _write(items: list[_Item]) -> None:
@@ -197,6 +204,52 @@ def derive_due() -> str | None:
     return f"derived {count} statement(s)" if count else None
 
 
+_background = threading.Lock()
+_background_wanted = threading.Event()
+_background_running = False
+
+
+def derive_in_background(app) -> bool:
+    """Derive pending statements in a thread of this (web) process, so that an LRS served without ``flask lms
+    worker`` keeps its derived data close behind its writes and readers seldom have anything left to derive.
+    One thread per process at most: a call while it runs makes it look again before it stops. Off when
+    ``LMS_XAPI_BACKGROUND_DERIVE`` is false. Returns whether a thread was started."""
+    global _background_running
+    if not app.config.get("LMS_XAPI_BACKGROUND_DERIVE", True):
+        return False
+    with _background:
+        _background_wanted.set()
+        if _background_running:
+            return False
+        _background_running = True
+    threading.Thread(target=_derive_until_done, args=(app,), name="xapi-derive", daemon=True).start()
+    return True
+
+
+def _derive_until_done(app) -> None:
+    global _background_running
+    try:
+        with app.app_context():
+            while True:
+                _background_wanted.clear()
+                try:
+                    while derive_pending():
+                        pass
+                except Exception:  # the database busy or gone: the next write, a reader or the worker goes on
+                    db.session.rollback()
+                    current_app.logger.exception("deriving xAPI statements in the background failed")
+                finally:
+                    db.session.remove()
+                with _background:
+                    if not _background_wanted.is_set():
+                        _background_running = False
+                        return
+    except BaseException:
+        with _background:
+            _background_running = False
+        raise
+
+
 def catch_up(most: int | None = 20_000) -> None:
     """Derive pending statements (up to ``most``, None: all) before reading derived data; what is left shows in
     :func:`consistent_through`."""
@@ -249,11 +302,11 @@ def _claim(limit: int) -> tuple[list[_Item], list[tuple[int, str]]]:
     return [item for item in loaded if item.seq in claimed], [f for f in failed if f[0] in claimed]
 
 
-def _load(seqs: list[int]) -> list[tuple[int, str, bool]]:
+def _load(seqs: list[int]) -> list[tuple[int, str, bool, int | None]]:
     if not seqs:
         return []
-    return db.session.execute(select(Statement.seq, Statement.body, Statement.voided).where(Statement.seq.in_(seqs))
-                              .order_by(Statement.seq)).all()
+    return db.session.execute(select(Statement.seq, Statement.body, Statement.voided, Statement.client_id)
+                              .where(Statement.seq.in_(seqs)).order_by(Statement.seq)).all()
 
 
 def _full_keys(items: list[_Item]) -> dict[str, set[int]]:

@@ -86,12 +86,17 @@ def list_documents(scope: Scope, since: datetime | None) -> tuple[list[str], dat
 
 def put_document(scope: Scope, doc_id: str, content: bytes, content_type: str, pre: Preconditions, *,
                  require_precondition: bool) -> Document:
-    """Store or replace a document. Profiles need If-Match or If-None-Match when one already exists (409)."""
+    """Store or replace a document. Profiles need If-Match or If-None-Match (xAPI-Communication 3.1): without
+    either, replacing one is a conflict (409) and creating one is refused (400), so a client that forgets
+    concurrency control learns it on its first write."""
     current = _find(scope, doc_id)
     _check(current, pre)
-    if require_precondition and current is not None and pre.if_match is None and pre.if_none_match is None:
-        raise Conflict("The document already exists: check its current state, then send it again with "
-                       "If-Match set to its ETag.")
+    if require_precondition and pre.if_match is None and pre.if_none_match is None:
+        if current is not None:
+            raise Conflict("The document already exists: check its current state, then send it again with "
+                           "If-Match set to its ETag.")
+        raise InvalidStatement("The If-None-Match header is missing (and If-Match): a profile document is written "
+                               "with one of them; send If-None-Match: * to create it.")
     return _save(scope, doc_id, current, content, content_type)
 
 
@@ -100,6 +105,8 @@ def post_document(scope: Scope, doc_id: str, content: bytes, content_type: str, 
     current = _find(scope, doc_id)
     _check(current, pre)
     if current is None:
+        if essence(content_type) == "application/json":  # xAPI-Communication 2.2.8: JSON posted is an object
+            _json_object(content, content_type, "The posted document")
         return _save(scope, doc_id, None, content, content_type)
     posted = _json_object(content, content_type, "The posted document")
     existing = _json_object(current.content, current.content_type, "The stored document")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import BigInteger, any_, bindparam, delete, select, text, update
@@ -18,7 +19,7 @@ from lms import signals
 from lms.extensions import db
 from lms.people.models import Person
 from tracking.bulk import db_time, from_db_time, insert_many, lock_keys
-from tracking.models import Progress, Statement, StatementKey
+from tracking.models import LrsClient, Progress, Statement, StatementKey
 from tracking.xapi_data import pair_key
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -27,7 +28,46 @@ PASSED = {ADL + "passed", ADL + "mastered"}
 FAILED = {ADL + "failed"}
 COMPLETED = {ADL + "completed"} | PASSED
 _COLUMNS = (Statement.actor_key, Statement.activity_id, Statement.verb_id, Statement.timestamp, Statement.score,
-            Statement.success, Statement.completion)
+            Statement.success, Statement.completion, Statement.client_id)
+SYSTEM_SOURCE = "Rapport"  # statements Rapport records itself (no LRS client)
+MAX_SOURCE = 300
+
+
+class Client(NamedTuple):
+    name: str
+    counts: bool
+
+
+def clients() -> dict[int, Client]:
+    """Every LRS client (revoked ones too: their statements stay) by id: its name and whether it counts."""
+    return {row.id: Client(row.name, row.counts_toward_progress) for row in db.session.execute(
+        select(LrsClient.id, LrsClient.name, LrsClient.counts_toward_progress))}
+
+
+def source_of(client_id: int | None, known: dict[int, Client]) -> str | None:
+    """The source name of a statement stored by ``client_id``, or None when that client does not count."""
+    if client_id is None:
+        return SYSTEM_SOURCE
+    client = known.get(client_id)
+    if client is None:  # a client deleted from the database: its statements count as they did
+        return f"client {client_id}"
+    return client.name if client.counts else None
+
+
+def _sources(*values: str | None) -> str:
+    names = sorted({name for value in values if value for name in value.split(", ") if name})
+    return ", ".join(names)[:MAX_SOURCE]
+
+
+class _Logged(NamedTuple):
+    actor_key: str
+    activity_id: str
+    verb_id: str
+    timestamp: object
+    score: float | None
+    success: bool | None
+    completion: bool | None
+    source: str
 
 
 def fold(rows: Iterable) -> dict:
@@ -37,9 +77,10 @@ def fold(rows: Iterable) -> dict:
     assessed statements."""
     starts = assessed = 0
     passed = failed = False
-    scores, times, completions = [], [], []
+    scores, times, completions, sources = [], [], [], set()
     for row in rows:
         times.append(row.timestamp)
+        sources.add(row.source)
         starts += row.verb_id in STARTED
         if row.verb_id in PASSED | FAILED or row.success is not None:
             assessed += 1
@@ -52,7 +93,7 @@ def fold(rows: Iterable) -> dict:
     status = "passed" if passed else "failed" if failed else "completed" if completions else "attempted"
     return {"status": status, "best_score": max(scores) if scores else None, "attempts": starts or assessed,
             "starts": starts, "assessed": assessed, "first_at": min(times), "last_at": max(times),
-            "completed_at": min(completions) if completions else None}
+            "completed_at": min(completions) if completions else None, "source": _sources(*sources)}
 
 
 _PRECEDENCE = ("attempted", "completed", "failed", "passed")  # any pass wins, then any failure, then a completion
@@ -66,7 +107,8 @@ def merge(old: dict, new: dict) -> dict:
     return {"status": max(old["status"], new["status"], key=_PRECEDENCE.index),
             "best_score": max(scores) if scores else None, "attempts": starts or assessed, "starts": starts,
             "assessed": assessed, "first_at": min(old["first_at"], new["first_at"]),
-            "last_at": max(old["last_at"], new["last_at"]), "completed_at": min(completions) if completions else None}
+            "last_at": max(old["last_at"], new["last_at"]), "completed_at": min(completions) if completions else None,
+            "source": _sources(old["source"], new["source"])}
 
 
 def _person_ids(agent_keys: set[str]) -> dict[str, int]:
@@ -111,9 +153,9 @@ def link_people() -> int:
 
 
 _PROGRESS_COLUMNS = ("agent_key", "activity_id", "person_id", "status", "best_score", "attempts", "starts",
-                     "assessed", "first_at", "last_at", "completed_at")
+                     "assessed", "first_at", "last_at", "completed_at", "source")
 _PROGRESS_TYPES = ("text", "text", "integer", "text", "float8", "integer", "integer", "integer", "timestamptz",
-                   "timestamptz", "timestamptz")
+                   "timestamptz", "timestamptz", "text")
 
 
 def _for_pairs(pairs: list[tuple[str, str]], columns: str | None = None) -> list:
@@ -158,8 +200,17 @@ def _pair_rows(pairs: list[tuple[str, str]]) -> list:
 
 
 def _own(pairs: list[tuple[str, str]], rows: list) -> list:
-    wanted = set(pairs)  # a 64-bit key may in theory be shared: keep only the pairs' own statements
-    return [row for row in rows if (row.actor_key, row.activity_id) in wanted]
+    """The pairs' own statements (a 64-bit key may in theory be shared), from clients that count, with their
+    source."""
+    wanted = set(pairs)
+    known = clients()
+    out = []
+    for row in rows:
+        source = source_of(row.client_id, known)
+        if source is not None and (row.actor_key, row.activity_id) in wanted:
+            out.append(_Logged(row.actor_key, row.activity_id, row.verb_id, row.timestamp, row.score, row.success,
+                               row.completion, source))
+    return out
 
 
 def _project(pairs: set[tuple[str, str]]) -> None:
@@ -186,7 +237,7 @@ def _write(projections: dict[tuple[str, str], dict]) -> None:
     as_text = db.engine.dialect.name == "sqlite"
     times = ("first_at", "last_at", "completed_at")
     rows = [(agent, activity, people.get(agent), p["status"], p["best_score"], p["attempts"], p["starts"],
-             p["assessed"], *(db_time(p[k], as_text) if p[k] else None for k in times))
+             p["assessed"], *(db_time(p[k], as_text) if p[k] else None for k in times), p["source"])
             for (agent, activity), p in projections.items()]
     insert_many("xapi_progress", _PROGRESS_COLUMNS, rows, replace_on=("agent_key", "activity_id"),
                 pg_types=_PROGRESS_TYPES)
@@ -218,8 +269,9 @@ def project(fresh: dict[tuple[str, str], list], *, voided_ids: list[str]) -> Non
     if pairs:
         known = {(row.agent_key, row.activity_id): row._asdict() for row in _for_pairs(
             pairs, "x.agent_key, x.activity_id, x.status, x.best_score, x.starts, x.assessed, x.first_at, x.last_at, "
-                   "x.completed_at")}
-        recompute |= {pair for pair, row in known.items() if row["starts"] is None}  # rows from before the counts
+                   "x.completed_at, x.source")}
+        # Rows from before the counts (tracking_0003) or the source (tracking_0005) are recomputed.
+        recompute |= {pair for pair, row in known.items() if row["starts"] is None or row["source"] is None}
         merged = {}
         for pair in pairs:
             if pair not in recompute:
@@ -233,6 +285,12 @@ def _typed(row: dict) -> dict:
     """A progress row read with driver types (SQLite: text times) as :func:`fold` gives it."""
     return {**row, **{k: from_db_time(row[k]) if row[k] is not None else None
                       for k in ("first_at", "last_at", "completed_at")}}
+
+
+def recompute(pairs: set[tuple[str, str]]) -> None:
+    """Recompute these (actor, activity) rows from the log, e.g. after a client's statements stopped (or started)
+    counting toward progress."""
+    _project(pairs)
 
 
 def rebuild() -> int:

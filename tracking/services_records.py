@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.people.models import Person
 from tracking import services_derive as derived
 from tracking import services_query as queries
+from tracking.models import Progress
 from tracking.receivers import site
 from tracking.statements import ACTOR_KINDS, ADL_VERB, Learner, agent
 from tracking.validation import InvalidStatement
@@ -48,6 +49,13 @@ def person_agents(text: str) -> list[dict]:
     if "@" in text:
         return [{"mbox": f"mailto:{text}"}]
     raise DomainError(f"Nobody has the email or employee id {text!r}.", field="person")
+
+
+def person_progress(text: str, most: int = 100) -> list[Progress]:
+    """A person's progress rows (any of their identifiers), latest first, with their source."""
+    keys = [ifi(a) for a in person_agents(text)]
+    return list(db.session.scalars(select(Progress).where(Progress.agent_key.in_([k for k in keys if k]))
+                                   .order_by(Progress.last_at.desc()).limit(most)))
 
 
 def records_page(criteria: RecordsFilter, older: str | None = None) -> tuple[list, str | None]:

@@ -34,7 +34,7 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"^P(?:{_NUM}W|(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)\Z"
 )
-_VERSION = re.compile(r"^1\.0\.\d+\Z")
+_VERSION = re.compile(r"^1\.0(?:\.\d+)?\Z")  # "1.0" is 1.0.0 (xAPI-Communication 3.3)
 _SHA2 = re.compile(r"^(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})\Z")
 # RFC 9110 media type: type "/" subtype, then parameters; printable ASCII only (it goes into response headers).
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:[ \t]*;[\x20-\x7e]*)?\Z")
@@ -421,7 +421,7 @@ def check_statement(value: Any, path: str = "statement") -> dict:
     if "stored" in value:
         timestamp(value["stored"], f"{path}.stored")
     if "authority" in value:
-        actor(value["authority"], f"{path}.authority")
+        _authority(value["authority"], f"{path}.authority")
     if "version" in value and (not isinstance(value["version"], str) or not _VERSION.match(value["version"])):
         _fail(f"{path}.version", f"{value['version']!r} is not accepted; this LRS takes statements of version 1.0.x")
     if value["verb"]["id"] == VOIDED:
@@ -429,6 +429,20 @@ def check_statement(value: Any, path: str = "statement") -> dict:
         if target.get("objectType") != "StatementRef":
             _fail(f"{path}.object", "a voiding statement's object must be a StatementRef")
     return value
+
+
+def _authority(value: Any, path: str) -> None:
+    """xAPI-Data 2.4.9: an Agent, or (3-legged OAuth) an anonymous Group of exactly two Agents. Checked although
+    the LRS records its own authority when it stores: a statement that breaks the rule is refused (400)."""
+    actor(value, path)
+    if value.get("objectType") != "Group":
+        return
+    if any(key in value for key in IFI_KEYS):
+        _fail(path, "an authority that is a Group must be an anonymous Group of two Agents (3-legged OAuth), "
+                    "not an identified Group")
+    if len(value.get("member", [])) != 2:
+        _fail(f"{path}.member", f"an authority Group has exactly two Agents (3-legged OAuth); this one has "
+                                f"{len(value.get('member', []))}")
 
 
 def new_uuid() -> str:

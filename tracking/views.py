@@ -25,12 +25,14 @@ bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="te
 @requires(Permission.ADMIN)
 def records() -> str:
     form = RecordsFilterForm(request.args)
-    rows, older, problem = [], None, None
+    rows, older, problem, progress = [], None, None, []
     if form.validate():
         criteria = records_service.RecordsFilter(form.person.data or "", form.verb.data or "", form.activity.data or "")
         try:
             found, older = records_service.records_page(criteria, request.args.get("older"))
             rows = [(row, _parsed(row.body)) for row in found]
+            if criteria.person:
+                progress = records_service.person_progress(criteria.person)
         except DomainError as error:
             if error.field:
                 form[error.field].errors = [error.message]
@@ -38,7 +40,7 @@ def records() -> str:
                 problem = error.message
     filtered = any(request.args.get(name) for name in ("person", "verb", "activity"))
     return render_template("tracking/records.html", form=form, rows=rows, older=older, filtered=filtered,
-                           problem=problem,
+                           problem=problem, progress=progress,
                            status=forwarding.forward_status(), pending=derived.pending_count(),
                            through=derived.consistent_through(), failures=derived.derive_failures(),
                            confirm=ConfirmForm())
@@ -101,6 +103,20 @@ def client_revoke(client_id: int):
     clients.revoke_client(row.key, actor_id=current_user.id)
     db.session.commit()
     flash(f"LRS client {row.name} is revoked: its credentials are refused from now on.", "success")
+    return redirect(url_for("tracking.client_list"))
+
+
+@bp.route("/clients/<int:client_id>/progress", methods=["POST"])
+@requires(Permission.ADMIN)
+def client_counts(client_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    counts = request.form.get("counts") == "1"
+    pairs = clients.set_counts_toward_progress(client_id, counts, actor_id=current_user.id)
+    db.session.commit()
+    flash(("Its statements count toward progress now." if counts else
+           "Its statements are stored and served, but no longer count toward progress.")
+          + f" {pairs} progress row(s) recomputed.", "success")
     return redirect(url_for("tracking.client_list"))
 
 

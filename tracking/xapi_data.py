@@ -212,7 +212,8 @@ def _ids_agent(agent: dict) -> dict:
 
 
 def _ids_activity(item: dict) -> dict:
-    return {"objectType": "Activity", "id": item["id"]}
+    # xAPI-Communication 2.1.3, format=ids: only what identifies it; objectType defaults to Activity.
+    return {"id": item["id"]}
 
 
 def _map_parts(statement: dict, agent_fn, activity_fn, verb_fn) -> dict:

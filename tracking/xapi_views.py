@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, after_this_request, current_app, g, request, url_for
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
 
@@ -113,7 +113,19 @@ def statements_post() -> Response:
     queries.check_parameters(xreq.params, ())
     statements, parts = parse_statements(xreq)
     ids = services.store_statements(statements, principal=g.api_client, parts=parts, defer=True)
+    _derive_after_commit()
     return json_response(json.dumps(ids))
+
+
+def _derive_after_commit() -> None:
+    """Once this request has committed what it stored, derive it in the background (see derive_in_background)."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def derive(response: Response) -> Response:
+        if response.status_code < 400:
+            derived.derive_in_background(app)
+        return response
 
 
 def _put_statement(xreq: XapiRequest) -> Response:
@@ -126,6 +138,7 @@ def _put_statement(xreq: XapiRequest) -> Response:
         raise InvalidStatement("PUT takes exactly one statement object.")
     services.store_statements(statements, principal=g.api_client, parts=parts, statement_id=statement_id,
                               defer=True)
+    _derive_after_commit()
     return Response(status=204)
 
 
@@ -166,7 +179,8 @@ def _formatted(bodies: list[str], fmt: str) -> list[str]:
 
 
 def _statement_page(query: queries.StatementQuery) -> Response:
-    derived.catch_up()  # the query keys of statements still pending are written first
+    if query.keys:  # a filter reads the key index: the keys of statements still pending are written first
+        derived.catch_up()  # (unfiltered pages read the log itself, where every stored statement already is)
     through = derived.consistent_through()  # before the query: what a deriver commits meanwhile is not claimed
     rows, token = queries.run_query(query)
     statements = _formatted([row.body for row in rows], query.format)
@@ -218,6 +232,10 @@ def _documents(kind: str, id_name: str) -> Response:
         document = documents.get_document(scope, doc_id)
         response = Response(document.content, content_type=document.content_type)
         response.headers["ETag"] = f'"{document.etag}"'
+        # A document is whatever a client stored, with the type it chose (text/html too), served from this
+        # origin: a browser that opens it must neither render it here nor run anything in it.
+        response.headers["Content-Disposition"] = "attachment"
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
         response.headers["Last-Modified"] = http_date(document.updated)
         return response
     if method == "DELETE":

@@ -30,10 +30,14 @@
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
         body: JSON.stringify({markdown: source.value})
       }).then(function (response) {
+        if (response.status === 400) {  // the text is refused: say why (the message names the line)
+          return response.json().then(function (data) { return {refused: data.error}; });
+        }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       }).then(function (data) {
         if (number !== sent) { return; }  // a newer request is on its way
+        if (data.refused) { show("Not previewed: " + data.refused); return; }
         var body = target.querySelector(".lesson-body");
         body.innerHTML = data.html;  // sanitised by the server (nh3); CSP blocks scripts regardless
         show("Preview updated.");

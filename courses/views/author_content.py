@@ -80,9 +80,13 @@ def author_module(module_id: int):
 # --- lessons ------------------------------------------------------------------------------------------------------
 
 def _lesson_page(form: LessonForm, module: Module, lesson: Lesson | None):
-    # The preview always shows the text in the form: saved, just previewed, or refused with the other fields.
-    preview = markdown.render(form.body.data or "")
-    status = 200 if form.preview.data else page_status()
+    # The preview always shows the text in the form: saved, just previewed, or refused with the other fields;
+    # text that check() refuses is not rendered, the form says which line is the problem.
+    refused = markdown.check(form.body.data or "")
+    if refused and not form.body.errors:
+        form.body.errors = [f"Line {line}: {message}" for line, message in refused]
+    preview = "" if refused else markdown.render(form.body.data or "")
+    status = 200 if form.preview.data and not refused else page_status()
     return render_template("courses/author/lesson.html", form=form, module=module, course=module.course,
                            lesson=lesson, preview=preview, learner_css=_learner_css()), status
 
@@ -128,6 +132,10 @@ def author_preview():
     text = data.get("markdown") if isinstance(data, dict) else None
     if not isinstance(text, str):
         return jsonify(error='Send JSON {"markdown": "..."}.'), 400
+    refused = markdown.check(text)
+    if refused:
+        line, message = refused[0]
+        return jsonify(error=f"Line {line}: {message}", line=line), 400
     return jsonify(html=markdown.render(text))
 
 

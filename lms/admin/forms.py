@@ -69,6 +69,19 @@ class WaveForm(OrgItemForm):
     go_live = DateField("Go-live date", validators=[Optional()])
 
 
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    who = StringField("Person", validators=[Optional(), Length(max=254)],
+                      description="Part of the email of who acted, or of what it was done to.")
+    action = StringField("Action", validators=[Optional(), Length(max=80)],
+                         description="An action (auth.sign_in_failed) or its area (auth).",
+                         render_kw={"list": "audit-actions"})
+    since = DateField("From (UTC)", validators=[Optional()])
+    until = DateField("To (UTC)", validators=[Optional()])
+
+
 class PeopleFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -81,3 +94,21 @@ class PeopleFilterForm(FlaskForm):
                              validators=[Optional()])
     status = SelectField("Status", choices=choices([("active", "Active"), ("inactive", "Inactive"), ("all", "All")]),
                          default="active")
+
+
+class MailLogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Address or subject", validators=[Optional(), Length(max=200)])
+    status = SelectField("Status", choices=choices([("", "Any"), ("queued", "Queued"), ("held", "Held (paused)"),
+                                                    ("sending", "Being sent"), ("sent", "Sent"),
+                                                    ("unconfirmed", "Sent, not confirmed"), ("bounced", "Bounced"),
+                                                    ("failed", "Failed"), ("skipped", "Skipped"),
+                                                    ("cancelled", "Cancelled")]), validators=[Optional()])
+    source = SelectField("Sent by", validators=[Optional()])
+
+
+class TestMailForm(FlaskForm):
+    to_address = EmailField("Send a test mail to", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send a test mail")

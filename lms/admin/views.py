@@ -1,11 +1,12 @@
 """The admin area: people, roster import, departments, job roles, waves, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.admin.forms import (
+    AuditFilterForm,
     JobRoleForm,
     OrgItemForm,
     PeopleFilterForm,
@@ -14,7 +15,9 @@ from lms.admin.forms import (
     WaveForm,
     choices,
 )
-from lms.audit.services import recent_events_query
+from lms.audit.services import AuditFilter, events_csv, known_actions, recent_events_query
+from lms.auth import services as auth_services
+from lms.auth import sessions, throttle
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people import roster
@@ -121,7 +124,19 @@ def person_edit(person_id: int):
     if form.validate_on_submit() and _save_person(form, person):
         flash(f"{person.name} is saved.", "success")
         return redirect(url_for("admin.person_edit", person_id=person.id))
-    return render_template("admin/person.html", form=form, person=person), 400 if request.method == "POST" else 200
+    return render_template("admin/person.html", form=form, person=person,
+                           session_count=len(sessions.active_sessions(person.id))), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/people/<int:person_id>/sessions/end", methods=["POST"])
+@requires(Permission.ADMIN)
+def person_end_sessions(person_id: int) -> Response:
+    person = people.get_person(person_id)
+    count = sessions.end_person_sessions(person, actor_id=current_user.id)
+    db.session.commit()
+    flash(f"{person.name}'s sessions are ended ({count}); they must sign in again.", "success")
+    return redirect(url_for("admin.person_edit", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/active", methods=["POST"])
@@ -209,8 +224,44 @@ def org_delete(kind: str, item_id: int) -> Response:
     return redirect(url_for("admin.org_list", kind=kind))
 
 
+@bp.route("/sign-in-locks")
+@requires(Permission.ADMIN)
+def sign_in_locks() -> str:
+    return render_template("admin/sign_in_locks.html", locks=throttle.locks())
+
+
+@bp.route("/sign-in-locks/lift", methods=["POST"])
+@requires(Permission.ADMIN)
+def sign_in_lock_lift() -> Response:
+    kind, key = request.form.get("kind", ""), request.form.get("key", "")
+    if auth_services.lift_lock(kind, key, actor_id=current_user.id):
+        db.session.commit()
+        flash(f"The lock on {key} is lifted: the next sign-in is checked the ordinary way.", "success")
+    else:
+        flash(f"There was no lock on {key} (any more).", "info")
+    return redirect(url_for("admin.sign_in_locks"))
+
+
+def _audit_filter() -> tuple[AuditFilterForm, AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.validate()
+    return form, AuditFilter(who=form.who.data or "" if not form.who.errors else "",
+                             action=(form.action.data or "").strip() if not form.action.errors else "",
+                             since=form.since.data if not form.since.errors else None,
+                             until=form.until.data if not form.until.errors else None)
+
+
 @bp.route("/audit")
 @requires(Permission.ADMIN)
 def audit_log() -> str:
-    page = db.paginate(recent_events_query(request.args.get("action") or None), per_page=100, error_out=False)
-    return render_template("admin/audit.html", page=page)
+    form, criteria = _audit_filter()
+    page = db.paginate(recent_events_query(criteria=criteria), per_page=100, error_out=False)
+    return render_template("admin/audit.html", page=page, form=form, actions=known_actions())
+
+
+@bp.route("/audit.csv")
+@requires(Permission.ADMIN)
+def audit_csv() -> Response:
+    _form, criteria = _audit_filter()
+    return Response(stream_with_context(events_csv(criteria)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -15,6 +15,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class SignInLinkForm(FlaskForm):
+    submit = SubmitField("Sign in")
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"})
     submit = SubmitField("Send reset link")

@@ -97,8 +97,12 @@ class Person(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The hash fragment ends every session when the password changes.
-        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+        # Flask-Login's user id is this sign-in's session token (lms.auth.sessions), never the person's id: the
+        # cookies then name a server-side session that logout and a password change can revoke.
+        token = getattr(self, "lms_session_token", None)
+        if token is None:
+            raise RuntimeError("no session: sign in through lms.auth.sessions.start_session")
+        return token
 
     def __repr__(self) -> str:
         return f"<Person {self.email}>"

@@ -31,6 +31,9 @@ _TRUE = {"yes", "y", "true", "1", "active"}
 _FALSE = {"no", "n", "false", "0", "inactive"}
 _CHUNK = 5000
 _FIELDS = ("name", "email", "employee_id", "job_role_id", "department_id", "wave_id", "hire_date", "active")
+MAX_PROBLEMS_KEPT = 1_000  # beyond these, problems are only counted
+MAX_MESSAGE = 300  # characters of one problem (a message may quote a cell)
+MAX_HEADER_COLUMNS = 50
 
 
 @dataclass
@@ -53,12 +56,26 @@ class ImportReport:
     deactivated: int = 0
     new_departments: list[str] = field(default_factory=list)
     new_waves: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_PROBLEMS_KEPT problems
+    more_problems: int = 0  # problems found beyond those
     dry_run: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.errors) + self.more_problems
+
+    def problem(self, line: int, message: str) -> None:
+        """Record a problem; only the first MAX_PROBLEMS_KEPT are kept (each cut to MAX_MESSAGE characters)."""
+        if len(self.errors) < MAX_PROBLEMS_KEPT:
+            if len(message) > MAX_MESSAGE:
+                message = message[:MAX_MESSAGE - 1] + "…"
+            self.errors.append(RowError(line, message))
+        else:
+            self.more_problems += 1
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"
@@ -105,12 +122,15 @@ def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str
         raise RosterFormatError("line 1: the file is empty; expected a header row") from None
     except csv.Error as exc:
         raise RosterFormatError(f"line 1: {exc}") from None
+    if len(header) > MAX_HEADER_COLUMNS:
+        raise RosterFormatError(f"line 1: the header has {len(header):,} columns; a roster has at most "
+                                f"{len(COLUMNS)}: {', '.join(COLUMNS)}")
     columns = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise RosterFormatError(
-            f"line 1: unknown column(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(COLUMNS)}"
-        )
+        shown = ", ".join(repr(c[:40]) for c in unknown[:10]) + (f" and {len(unknown) - 10} more"
+                                                                 if len(unknown) > 10 else "")
+        raise RosterFormatError(f"line 1: unknown column(s) {shown}; allowed: {', '.join(COLUMNS)}")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise RosterFormatError(f"line 1: missing required column(s) {', '.join(missing)}")
@@ -164,7 +184,7 @@ def import_roster(
             on_progress(report.rows % 1000)
     except RosterFormatError as exc:
         line, _, message = str(exc).partition(": ")
-        report.errors.append(RowError(int(line.removeprefix("line ")), message))
+        report.problem(int(line.removeprefix("line ")), message)
         return report
 
     existing = _existing_people()
@@ -196,9 +216,7 @@ class _RowParser:
             return None  # blank line
         errors: list[str] = []
         if len(cells) != len(self.columns):
-            self.report.errors.append(
-                RowError(line, f"expected {len(self.columns)} fields, found {len(cells)}")
-            )
+            self.report.problem(line, f"expected {len(self.columns)} fields, found {len(cells):,}")
             return None
         raw = {c: v.strip() for c, v in zip(self.columns, cells, strict=True)}
         values: dict = {}
@@ -271,7 +289,7 @@ class _RowParser:
         if "manager" in raw:
             values["manager"] = None  # resolved later; None clears the manager
         for message in errors:
-            self.report.errors.append(RowError(line, message))
+            self.report.problem(line, message)
         return None if errors else row
 
 
@@ -301,15 +319,12 @@ def _match(rows: list[_Row], existing: _Existing, report: ImportReport) -> None:
         by_email = existing.by_email.get(email)
         if by_emp and by_email and by_emp != by_email:
             other = existing.by_id[by_email]
-            report.errors.append(RowError(
-                row.line, f"email {email} already belongs to another person (employee_id {other.employee_id})"
-            ))
+            report.problem(row.line,
+                           f"email {email} already belongs to another person (employee_id {other.employee_id})")
         elif by_emp is None and by_email is not None:
             current = existing.by_id[by_email].employee_id
             if emp and current and current != emp:
-                report.errors.append(RowError(
-                    row.line, f"email {email} belongs to employee_id {current}, not {emp}"
-                ))
+                report.problem(row.line, f"email {email} belongs to employee_id {current}, not {emp}")
         row.person_id = by_emp or by_email
 
 
@@ -341,12 +356,11 @@ def _resolve_managers(rows: list[_Row], existing: _Existing, report: ImportRepor
             elif key in existing.by_email:
                 target = ("p", existing.by_email[key])
             else:
-                report.errors.append(RowError(
-                    row.line, f"manager {ref!r} is neither in this file nor in Rapport (use an employee_id or email)"
-                ))
+                report.problem(row.line,
+                               f"manager {ref!r} is neither in this file nor in Rapport (use an employee_id or email)")
                 continue
             if target == node_of(row):
-                report.errors.append(RowError(row.line, "a person cannot be their own manager"))
+                report.problem(row.line, "a person cannot be their own manager")
                 continue
         row.values["manager"] = target
         manager_of[node_of(row)] = target
@@ -362,9 +376,8 @@ def _resolve_managers(rows: list[_Row], existing: _Existing, report: ImportRepor
             if node in on_path:
                 loop = path[path.index(node):]
                 lines = sorted(line_of[n] for n in loop if n in line_of)
-                report.errors.append(RowError(
-                    row.line, "manager chain loops back to this person (lines " + ", ".join(map(str, lines)) + ")"
-                ))
+                report.problem(row.line,
+                               "manager chain loops back to this person (lines " + ", ".join(map(str, lines)) + ")")
                 break
             path.append(node)
             on_path.add(node)

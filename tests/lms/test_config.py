@@ -31,6 +31,7 @@ def test_instance_file_then_environment_override_defaults(tmp_path, monkeypatch)
     monkeypatch.setenv("LMS_SMTP_PORT", "2626")
     monkeypatch.setenv("LMS_SECRET_KEY", "from-env")
     monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://u@db/rapport")
+    monkeypatch.setenv("LMS_BASE_URL", "https://lms.example.com")
     app = create_app()
     assert app.config["LMS_SITE_NAME"] == "From instance"
     assert app.config["LMS_SMTP_PORT"] == 2626

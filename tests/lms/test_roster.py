@@ -197,7 +197,7 @@ def test_cli_import_with_bad_row_on_line_5000_writes_nothing(app, roles, tmp_pat
     result = app.test_cli_runner().invoke(args=["lms", "people", "import", str(file)])
     assert result.exit_code == 1
     assert f"{file}:5000: email 'broken-email' is not valid" in result.output
-    assert "1 invalid row(s); nothing was imported" in result.output
+    assert "1 problem(s); nothing was imported" in result.output
     db.session.expire_all()
     assert count() == 0 and db.session.scalar(select(func.count()).select_from(RolloutWave)) == 0
 
@@ -250,3 +250,39 @@ def test_non_utf8_upload_is_a_clear_error(client, factory, as_person, roles):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "not UTF-8" in page and "<td>2</td>" in page
+
+
+def test_a_header_of_a_million_columns_is_one_short_problem(client, factory, as_person, roles):
+    as_person(factory.person(permissions=[Permission.ADMIN]))
+    token = csrf_token(client, "/admin/people/import")
+    body = "email,name," + ",".join(["x"] * 1_000_000) + "\nann@example.com,Ann\n"
+    response = client.post("/admin/people/import", content_type="multipart/form-data",
+                           data={"csrf_token": token, "roster": (io.BytesIO(body.encode()), "roster.csv")})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "the header has 1,000,002 columns; a roster has at most 10" in page
+    assert len(page) < 20_000  # was 18 MB
+    report = run("email,name," + ",".join(f"col{i}" for i in range(40)) + "\n")
+    assert report.errors[0].message.startswith("unknown column(s) 'col0', 'col1'")
+    assert "and 30 more; allowed:" in report.errors[0].message
+
+
+def test_problems_listed_are_capped_and_the_rest_counted(client, factory, as_person, roles, app, tmp_path):
+    body = HEADER + "".join(f"E{n},not-an-email-{n},Name {n},sales_rep,Sales,,,\n" for n in range(5_000))
+    report = run(body)
+    assert report.problem_count == 5_000 and len(report.errors) == 1_000
+    as_person(factory.person(permissions=[Permission.ADMIN]))
+    token = csrf_token(client, "/admin/people/import")
+    response = client.post("/admin/people/import", content_type="multipart/form-data",
+                           data={"csrf_token": token, "roster": (io.BytesIO(body.encode()), "roster.csv")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was imported: 5,000 problems" in page and "… and 4,800 more." in page
+    assert page.count("is not valid") == 200
+    long_cell = HEADER + "E1," + "a" * 100_000 + "@example.com,Ann,sales_rep,Sales,,,\n"
+    assert len(run(long_cell).errors[0].message) <= 300
+    file = tmp_path / "roster.csv"
+    file.write_text(body)
+    result = app.test_cli_runner().invoke(args=["lms", "people", "import", str(file)])
+    assert result.exit_code == 1
+    assert "... and 4,800 more problems." in result.output and "5,000 problem(s); nothing was imported" in result.output

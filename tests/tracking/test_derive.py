@@ -182,7 +182,7 @@ def test_a_statement_voided_after_it_was_loaded_is_not_counted(lrs, monkeypatch)
     db.session.execute(update(Statement).where(Statement.id == voided["id"]).values(voided=True))
     db.session.commit()
     load = services_derive._load
-    monkeypatch.setattr(services_derive, "_load", lambda seqs: [(s, b, False) for s, b, _ in load(seqs)])  # stale
+    monkeypatch.setattr(services_derive, "_load", lambda seqs: [(s, b, False, c) for s, b, _, c in load(seqs)])  # stale
     services_derive.catch_up()
     row = db.session.scalar(select(Progress).where(Progress.activity_id == SITE + "quiz-5"))
     assert (row.status, row.attempts) == ("attempted", 1)

@@ -116,7 +116,7 @@ def test_ids_format_keeps_only_identifiers(lrs):
     body = lrs.get("statements", statementId=sent["id"], format="ids").json
     assert body["actor"] == {"objectType": "Agent", "mbox": "mailto:ann@example.com"}
     assert body["verb"] == {"id": ADL + "experienced"}
-    assert body["object"] == {"objectType": "Activity", "id": SITE + "lesson-1"}
+    assert body["object"] == {"id": SITE + "lesson-1"}  # Communication 2.1.3: no objectType for an Activity
 
 
 def test_canonical_format_uses_the_latest_definition_in_one_language(lrs):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -23,6 +23,9 @@ class LrsClient(db.Model):
     scope_list: Mapped[str] = mapped_column(String(200))  # space-separated
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether its statements feed the progress projections (and so the reports), or are only stored and served:
+    # a CRM's usage statements count toward adoption, not toward course completion. An admin decides.
+    counts_toward_progress: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def scopes(self) -> frozenset[str]:

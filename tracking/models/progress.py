@@ -30,3 +30,6 @@ class Progress(db.Model):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who sent the statements the row is made of: "Rapport" (its own learning events) and/or LRS client names,
+    # comma-separated. NULL on rows from before revision tracking_0005: recomputed when next touched.
+    source: Mapped[str | None] = mapped_column(String(300))
