@@ -95,6 +95,17 @@ def catalogue() -> Catalogue:
     return Catalogue(courses, paths, quizzes)
 
 
+def path_courses() -> dict[int, tuple[int, ...]]:
+    """Every learning path (active or not) and its courses in the path's order: path id -> course ids. One small
+    query, for readers that must notice when a path's courses change (what its holders are required to do)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for path_id, course_id in db.session.execute(
+            select(PathCourse.path_id, PathCourse.course_id).order_by(PathCourse.path_id, PathCourse.position,
+                                                                      PathCourse.course_id)):
+        found[path_id].append(course_id)
+    return {path_id: tuple(course_ids) for path_id, course_ids in found.items()}
+
+
 @dataclass(frozen=True)
 class CourseItems:
     """The keys of a course's quizzes and lessons, over every published version (keys are stable across

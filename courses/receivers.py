@@ -37,5 +37,7 @@ def load_starter_library(sender, people, **kwargs) -> None:
     library.import_library(library.STARTER, actor_id=None)
     enrolment.assign_paths(list(db.session.scalars(select(Person.id))))
     db.session.commit()
-    # The demo logins start fresh; their colleagues are part-way through (a fixed seed: the same demo each time).
+    # The demo logins start fresh; their colleagues are part-way through (a fixed seed: the same demo each time),
+    # having learned over the weeks since their wave's training began.
+    demo.backdate_rollout(skip_emails=set(people))
     demo.simulate_learning(random.Random(2026), skip_emails=set(people))  # noqa: S311 (not a secret)

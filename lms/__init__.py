@@ -22,6 +22,7 @@ class LmsState:
     menu: list[MenuItem] = field(default_factory=list)
     plugins: list[Plugin] = field(default_factory=list)
     workers: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)  # (plugin name, one batch of work)
+    home_panels: list[tuple[str, Callable[[Any], Any]]] = field(default_factory=list)  # (plugin name, panel)
     mail_renderers: dict[str, Callable[[list], dict]] = field(default_factory=dict)  # outbox source -> renderer
 
     @property

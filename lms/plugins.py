@@ -16,7 +16,7 @@ import click
 from flask import Flask
 
 from lms.config import add_plugin_defaults
-from lms.permissions import Permission
+from lms.permissions import AnyOf, Permission
 
 ENTRY_POINT_GROUP = "lms.plugins"
 
@@ -29,7 +29,7 @@ class PluginError(RuntimeError):
 class MenuItem:
     label: str
     endpoint: str
-    permission: Permission | None  # None: anyone signed in
+    permission: Permission | AnyOf | None  # None: anyone signed in; AnyOf: see lms.permissions.requires_any
     order: int = 50
     replaces: str | None = None  # the endpoint of a host item this one stands in for (e.g. "home.team")
 
@@ -51,6 +51,9 @@ class Plugin:
     mail_renderers: dict[str, str] = field(default_factory=dict)
     models: str | None = None  # "courses.models", imported so Alembic and the ORM see the tables
     menu: tuple[MenuItem, ...] = ()
+    # Panels on the home page: "governance.panels:warnings", callables taking the signed-in person and returning
+    # Markup to show (a warning, a summary) or None; each is shown in the plugin's order, above the menu cards.
+    home_panels: tuple[str, ...] = ()
     migrations: str | None = None  # package holding Alembic revisions: "courses.migrations"
     dependencies: tuple[str, ...] = field(default=())
     config: dict[str, Any] = field(default_factory=dict)  # the plugin's settings and their defaults
@@ -112,6 +115,8 @@ def _register(app: Flask, plugin: Plugin) -> None:
     for source, reference in plugin.mail_renderers.items():
         app.extensions["lms"].mail_renderers[source] = _resolve(reference)
     app.extensions["lms"].menu.extend(plugin.menu)
+    for reference in plugin.home_panels:
+        app.extensions["lms"].home_panels.append((plugin.name, _resolve(reference)))
 
 
 def receiver(signal, plugin_name: str):

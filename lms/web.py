@@ -14,7 +14,7 @@ from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 from lms.errors import DomainError
 from lms.extensions import db, login_manager
 from lms.mail import kicker
-from lms.permissions import Permission, refuse_undeclared_views
+from lms.permissions import Permission, allowed, refuse_undeclared_views
 from lms.plugins import MenuItem
 
 CSP = (
@@ -212,7 +212,6 @@ def _template_context():
     menu = []
     if has_request_context() and current_user.is_authenticated:  # mail is rendered outside requests too
         replaced = {item.replaces for item in state.menu if item.replaces}
-        menu = [item for item in state.menu if item.endpoint not in replaced
-                and (item.permission is None or current_user.can(item.permission))]
+        menu = [item for item in state.menu if item.endpoint not in replaced and allowed(item.permission, current_user)]
     return {"menu": menu, "Permission": Permission, "site_name": current_app.config["LMS_SITE_NAME"],
             "enabled_plugins": state.enabled, "csp_nonce": g.get("csp_nonce")}

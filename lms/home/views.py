@@ -1,7 +1,7 @@
 """The start page and a manager's team page."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from lms.extensions import db
@@ -14,7 +14,22 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render_template("home/index.html")
+    return render_template("home/index.html", panels=_panels())
+
+
+def _panels() -> list:
+    """What the enabled plugins' home panels have to show this person (see ``Plugin.home_panels``)."""
+    shown = []
+    for name, panel in current_app.extensions["lms"].home_panels:
+        try:
+            markup = panel(current_user)
+        except Exception:  # one plugin's broken panel must not take the home page down
+            db.session.rollback()
+            current_app.logger.exception("home panel of plugin %s failed", name)
+            continue
+        if markup:
+            shown.append(markup)
+    return shown
 
 
 @bp.route("/team")

@@ -134,3 +134,13 @@ def test_due_items(org):
     late = api.due_items(people, today() + timedelta(days=4), with_undated=False)
     assert [(i.title, i.overdue) for i in late[org["cy"].id]] == [("Three", True)]
     assert items[org["ann"].id][0].path == f"/learning/e/{items[org['ann'].id][0].enrolment_id}"
+
+
+def test_path_courses_lists_every_paths_courses_in_order(app):
+    first, second = build_course("first", questions=0), build_course("second", questions=0)
+    active = LearningPath(slug="rollout", title="Rollout", steps=[PathCourse(course=second, position=0),
+                                                                   PathCourse(course=first, position=1)])
+    retired = LearningPath(slug="old", title="Old", active=False, steps=[PathCourse(course=first, position=0)])
+    db.session.add_all([active, retired])
+    db.session.commit()
+    assert api.path_courses() == {active.id: (second.id, first.id), retired.id: (first.id,)}

@@ -38,9 +38,9 @@ def test_disabled_plugin_has_no_routes_menu_or_commands(make_app, factory):
 
 
 def test_plugins_can_be_enabled_from_the_environment(make_app, monkeypatch):
-    monkeypatch.setenv("LMS_PLUGINS", "courses, governance")
+    monkeypatch.setenv("LMS_PLUGINS", "courses, tracking, governance")
     app = make_app()
-    assert app.extensions["lms"].enabled == {"courses", "governance"}
+    assert app.extensions["lms"].enabled == {"courses", "tracking", "governance"}
 
 
 def test_unknown_plugin_stops_start_up_naming_it(make_app):
@@ -67,7 +67,7 @@ def test_plugin_receivers_run_only_where_the_plugin_is_enabled(make_app):
         calls.append(kwargs["person_ids"])
 
     try:
-        for enabled, expected in ((["courses"], []), (["courses", "governance"], [[7]])):
+        for enabled, expected in ((["courses"], []), (["courses", "tracking", "governance"], [[7]])):
             app = make_app(LMS_PLUGINS=enabled)
             with app.app_context():
                 signals.people_deactivated.send(None, person_ids=[7])

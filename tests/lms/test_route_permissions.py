@@ -10,8 +10,10 @@ from flask import Flask
 from lms.extensions import db
 from lms.permissions import (
     API_CLIENT_PREFIX,
+    API_TOKEN_PREFIX,
     AUTHENTICATED,
     PUBLIC,
+    AnyOf,
     Permission,
     declared_permission,
     undeclared_endpoints,
@@ -63,17 +65,26 @@ def _routes(app: Flask):
 
 def _expect_allowed(declared, role) -> bool | str | None:
     """True: must be served; False: must be refused (403); None: anonymous, must be sent to sign in;
-    "api": an API-client route (embedded LRS), refused with 401 to every session and to anonymous callers."""
+    "api": an API-client route (embedded LRS), refused with 401 to every session and to anonymous callers;
+    "token": an API-token route, refused with a 401 Bearer challenge to every session and to anonymous callers.
+
+    ``requires_any`` routes are served to the permissions they name; their ``or_if`` predicate (say, "holds a board
+    seat") holds for nobody in this walk (nobody here holds anything but one permission), so it must refuse all
+    others: each predicate gets its own tests in its plugin."""
     if isinstance(declared, str) and declared.startswith(API_CLIENT_PREFIX):
         return "api"
+    if isinstance(declared, str) and declared.startswith(API_TOKEN_PREFIX):
+        return "token"
     if declared == PUBLIC:
         return True
     if role is None:
         return None
     if declared == AUTHENTICATED:
         return True
-    if isinstance(declared, frozenset):  # any one of several permissions
-        return role in declared
+    if isinstance(declared, AnyOf):
+        return role in declared.permissions
+    if not isinstance(declared, Permission):
+        raise AssertionError(f"unknown permission declaration {declared!r}: teach this walk to check it")
     return declared == role
 
 
@@ -100,6 +111,11 @@ def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role
                 if status != 401 or "Basic" not in response.headers.get("WWW-Authenticate", "") or not response.is_json:
                     problems.append(f"{method} {url}: answered {status} without Basic credentials, expected a 401 "
                                     "JSON challenge")
+            elif expected == "token":
+                challenge = response.headers.get("WWW-Authenticate", "")
+                if status != 401 or not challenge.startswith("Bearer") or not response.is_json:
+                    problems.append(f"{method} {url}: answered {status} without a token, expected a 401 JSON "
+                                    "Bearer challenge")
             elif expected is None and not (status == 302 and "/auth/login" in location):
                 problems.append(f"{method} {url}: anonymous got {status}, expected a redirect to sign in")
             elif expected is True and status in (401, 403):
