@@ -26,12 +26,14 @@ from lms.people.models import Person
 from lms.types import utcnow
 
 #: How far people have come, by share of the people: nothing yet, a little, about half, nearly all, all of it.
-PACES = ((0.25, 0.0), (0.2, 0.2), (0.25, 0.5), (0.15, 0.8), (0.15, 1.0))
+PACES = ((0.15, 0.0), (0.15, 0.3), (0.2, 0.6), (0.2, 0.9), (0.3, 1.0))
 #: The wave that went first is ahead: nearly everyone there is through, or nearly.
 LEADING_PACES = ((0.15, 0.8), (0.85, 1.0))
 LEADING_WAVE, LAGGING_DEPARTMENT, LAGGING_SHARE = "Wave 1", "Marketing", 0.35
 #: When each wave's rollout training began, in weeks before the demo was seeded.
 ROLLOUT_WEEKS = {"Wave 1": 10, "Wave 2": 6, "Wave 3": 3}
+#: How much of their pace a later wave keeps however short its time so far.
+TIME_SHARE = 0.3
 
 
 def backdate_rollout(skip_emails: set[str] = frozenset()) -> None:
@@ -71,9 +73,11 @@ def simulate_learning(rng: random.Random, skip_emails: set[str] = frozenset()) -
     completed = 0
     people = db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)).all()
     now = utcnow()
+    seed = rng.random()
     for person in people:
         if person.email in skip_emails:
             continue
+        rng = random.Random(f"{seed}:{person.id}")  # noqa: S311 (one stream a person: others' paths do not shift it)
         pace = _pace(rng, person)
         enrolments = db.session.scalars(select(Enrolment).where(
             Enrolment.person_id == person.id, Enrolment.source != "remedial").order_by(Enrolment.id)).all()
@@ -110,9 +114,11 @@ def _pace(rng: random.Random, person: Person) -> float:
             pace = candidate
             break
         draw -= share
+    if not leading and person.wave is not None:  # a later wave has had less time since its training began
+        pace *= TIME_SHARE + (1 - TIME_SHARE) * ROLLOUT_WEEKS.get(person.wave.name, 0) / max(ROLLOUT_WEEKS.values())
     if person.department is not None and person.department.name == LAGGING_DEPARTMENT:
         pace *= LAGGING_SHARE
-    return pace
+    return min(pace, 1.0)
 
 
 def _work_through(enrolment: Enrolment, items: list[dict], budget: int, rng: random.Random, clock: _Clock

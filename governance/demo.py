@@ -1,7 +1,8 @@
 """The demo's governance story, true of the demo's records: the board with its technology SME seat vacant,
-four measurable goals with values over the past months (one on track, one at risk because its linked course is
+five measurable goals with values over the past months (one on track, one at risk because its linked course is
 behind, one off track because its people, in the lagging Marketing department, have barely started, one off track
-because hardly anyone has taken the soft-skills course it depends on), the last
+because hardly anyone has taken the soft-skills course it depends on, one off track because the sales reps' pipeline
+habits are not changing fast enough), the last
 quarterly meeting's minutes, decisions and actions (one overdue), and the next meeting, due next week.
 
 The training figures themselves come from courses' demo: Wave 1 (live first) is ahead and Marketing lags."""
@@ -70,10 +71,18 @@ def seed(people: dict) -> None:
         target=85, deadline=meetings.add_months(today, 7), direction="up", owner_id=owner("sponsor"),
         description="Seed 000: listening, realistic promises and the customer's point of view, in every contact.",
         course_ids=tuple(c for c in (courses.get("soft-skills"),) if c)), goal=None, actor_id=None)
+    pipeline = goals.save_goal(goals.GoalInfo(
+        key="pipeline-in-crm", title="Keep 95% of open opportunities up to date in the CRM",
+        metric="Open opportunities updated in the last 14 days", unit="%", baseline=40, baseline_on=start,
+        target=95, deadline=meetings.add_months(today, 3), direction="up", owner_id=owner("sales.manager"),
+        description="Seed 001: managers coach from the pipeline report only if reps keep it current.",
+        course_ids=tuple(c for c in (courses.get("crm-sales-rep"),) if c),
+        job_role_ids=tuple(r for r in (job_roles.get("sales_rep"),) if r)), goal=None, actor_id=None)
     bi = tokens.create_token("Power BI (demo)", actor_id=None)
     for goal, monthly, source in ((self_service, (25, 29, 33, 38, 42, 46), "api"),
                                   (satisfaction, (72, 73, 72.5, 74, 74.5, 75), "api"),
                                   (leads, (15, 17, 16, 18, 19, 19), "csv"),
+                                  (pipeline, (40, 44, 43, 47, 49, 50), "csv"),
                                   (duplicates, (8.6, 7.4, 6.1, 5.0, 3.9, 3.1), "api")):
         values = [goals.ValueInfo(min(_months_ago(today, 5 - n), today), value) for n, value in enumerate(monthly)]
         goals.record_values(goal, values, source=source, token_id=bi.token.id if source == "api" else None)
