@@ -24,9 +24,10 @@ def site(tmp_path_factory):
 def test_fifty_half_sent_connections_do_not_stop_a_sign_in(site):
     slow = [half_sent(site) for _ in range(50)]
     try:
-        elapsed, response = sign_in(site, timeout=10)
+        # Without nginx in front the sign-in waits for gunicorn's workers to drop the slow connections (over 40 s,
+        # bench/slowloris.py): the 10 s timeout catches that; how fast it is goes in the benchmark, not here.
+        _, response = sign_in(site, timeout=10)
         assert response.status_code == 302 and response.home_status == 200
-        assert elapsed < 1.0, f"signing in took {elapsed:.2f} s with 50 half-sent connections open"
         for connection in slow:  # nginx still holds them open: it is waiting, not gunicorn
             connection.sendall(b"x")
     finally:
