@@ -24,8 +24,15 @@ class BadLink(DomainError):
     status_code = 404
 
 
+_SERIALIZERS: dict[tuple[str, str], URLSafeSerializer] = {}
+
+
 def _serializer(kind: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALTS[kind])
+    key = (current_app.config["SECRET_KEY"], kind)
+    found = _SERIALIZERS.get(key)
+    if found is None:
+        found = _SERIALIZERS[key] = URLSafeSerializer(key[0], salt=_SALTS[kind])
+    return found
 
 
 def sign(kind: str, value) -> str:
@@ -81,11 +88,14 @@ class MailLinks(Links):
         self.base = base_url.rstrip("/")
         self.tracking = track
         self.leavable = leavable
+        self._tracked: dict[str, str] = {}
 
     def track(self, url: str) -> str:
         if not self.tracking:
             return url
-        return f"{self.base}/comms/l/{sign('click', [self.mail_id, url])}"
+        if url not in self._tracked:  # the HTML and the text part carry the same links
+            self._tracked[url] = f"{self.base}/comms/l/{sign('click', [self.mail_id, url])}"
+        return self._tracked[url]
 
     def pixel(self) -> str | None:
         return f"{self.base}/comms/o/{sign('open', self.mail_id)}.gif" if self.tracking else None
@@ -93,7 +103,10 @@ class MailLinks(Links):
     def preferences(self) -> str | None:
         if self.person_id is None:
             return None
-        return f"{self.base}/comms/preferences/{preferences_token(self.person_id, self.mail_id, None)}"
+        if "prefs" not in self._tracked:
+            self._tracked["prefs"] = (f"{self.base}/comms/preferences/"
+                                      f"{preferences_token(self.person_id, self.mail_id, None)}")
+        return self._tracked["prefs"]
 
     def unsubscribe(self) -> str | None:
         if self.person_id is None or not self.leavable:
