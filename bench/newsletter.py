@@ -162,10 +162,14 @@ def remaining(env: dict) -> int:
                                   "('queued', 'sending', 'held')").fetchone()[0]
 
 
+WORKERS: list[subprocess.Popen] = []
+
+
 def run_rapport(env: dict, server: Server, recipients: int) -> tuple[float, float]:
     started = time.perf_counter()
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "lms", "worker", "--interval", "0.2"],
                               cwd=REPO, env={**env, "LMS_SMTP_PORT": str(server.port)}, stdout=subprocess.DEVNULL)
+    WORKERS.append(worker)
     last = None
     while True:
         time.sleep(0.5)
@@ -222,6 +226,10 @@ def main() -> int:
         plain = run_smtplib(server, args.recipients, size, args.recipients)
         print(f"smtplib: {plain:.0f} mails/s", flush=True)
     finally:
+        for worker in WORKERS:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
         if server is not None:
             server.stop()
         if args.keep:
