@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_RETRY_BASE": 30.0,  # seconds before the first retry of a temporary failure; doubled each time
     "LMS_MAIL_MAX_ATTEMPTS": 8,  # temporary failures before a mail is given up
     "LMS_PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "LMS_INVITATION_MAX_AGE": 7 * 24 * 3600,  # seconds an invitation's set-a-password link stays valid
     "LMS_RESET_WINDOW": 3600,  # seconds over which the two limits below count
     "LMS_RESET_MAX_PER_TARGET": 3,  # reset mails to one address per window
     "LMS_RESET_MAX_PER_CLIENT": 20,  # reset requests acted on per client address per window
