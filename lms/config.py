@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "LMS_TRUSTED_PROXIES": ["127.0.0.1", "::1"],
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,
+    # A folder of .eml files that the demo's own SMTP server writes (dev.py demo sets it): Admin > Demo mailbox
+    # shows them. Ignored in production.
+    "LMS_DEMO_MAILBOX": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
     "LMS_SECURE_COOKIES": None,
 }
