@@ -369,3 +369,16 @@ def my_learning_path() -> str:
 def _build(endpoint: str, **values) -> str:
     # Outside a request (the worker), url_for needs SERVER_NAME; a bare adapter builds the path alone.
     return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+# --- Markdown (comms renders mail bodies with the lessons' renderer) -------------------------------------------------
+
+def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML with exactly the renderer and nh3 allowlist lessons use (no script, no style, no
+    event handlers; links http/https/mailto; images from this site or https).
+
+    Raises :class:`lms.errors.DomainError` (``LessonTooComplex``, with ``line``) for text outside the bounds that
+    keep rendering cheap; its message names the line."""
+    from courses.markdown import render
+
+    return render(text)

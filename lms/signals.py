@@ -141,6 +141,24 @@ class RemedialEvent:
     quiz: ItemRef
 
 
+
+@dataclass(frozen=True)
+class MailEvent:
+    """A person opened a mail (its tracking pixel loaded) or followed a tracked link in it (``url``).
+
+    ``campaign_id`` is None for mail that is not a campaign's (sent through ``comms.api.send_to_people``);
+    ``title`` is then the mail's subject. ``source`` names what sent the mail ("campaign", "adoption-nudge", ...)."""
+
+    learner: LearnerRef
+    mail_id: int
+    campaign_id: int | None
+    title: str  # the campaign's subject (or the mail's)
+    category: str  # announcement | newsletter | reminder | recognition | survey | coaching
+    source: str
+    at: datetime
+    url: str | None = None  # clicks: where the link led
+
+
 # --- people and organisation (sender: None) ---------------------------------------------------------------
 people_joined = _signals.signal("people-joined", doc="""
 People were added (roster import, admin form or API).
@@ -199,6 +217,16 @@ progress_changed = _signals.signal("progress-changed", doc="""
 Progress projections (``tracking``) of these people changed: statements were derived, voided or rebuilt.
 kwargs: ``person_ids: list[int]``, ``activity_ids: list[str]`` (the activities whose rows changed; empty when
 statements recorded before these people joined became theirs: any of their rows may have changed).
+""")
+
+# --- mail engagement (sender: None; emitted by the comms plugin) --------------------------------------------
+mail_opened = _signals.signal("mail-opened", doc="""
+A person opened a comms mail (first time and later times alike: receivers count or deduplicate).
+Not sent when per-person tracking is off (``LMS_COMMS_TRACK_PEOPLE``). kwargs: ``event: MailEvent``.
+""")
+mail_clicked = _signals.signal("mail-clicked", doc="""
+A person followed a tracked link in a comms mail. Not sent when per-person tracking is off.
+kwargs: ``event: MailEvent`` (``event.url`` is the link's target).
 """)
 
 # --- set-up (sender: None) ------------------------------------------------------------------------------------
