@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased
 
 from comms.models_lifecycle import Kudos
 from lms.audit.services import record as audit
@@ -129,23 +128,23 @@ def delete(actor, kudos_id: int) -> None:
 
 
 def wall_query() -> Select:
-    """Kudos rows (for :func:`items`), newest first."""
-    author, about, manager = aliased(Person), aliased(Person), aliased(Person)
-    return (select(Kudos.id, Kudos.text, Kudos.created_at, Kudos.author_id, author.name, Kudos.person_id, about.name,
-                   Kudos.team_manager_id, manager.name)
-            .outerjoin(author, author.id == Kudos.author_id)
-            .outerjoin(about, about.id == Kudos.person_id)
-            .outerjoin(manager, manager.id == Kudos.team_manager_id)
-            .order_by(Kudos.created_at.desc(), Kudos.id.desc()))
+    """Kudos (for :func:`items`), newest first."""
+    return select(Kudos).order_by(Kudos.created_at.desc(), Kudos.id.desc())
 
 
-def items(rows) -> list[KudosItem]:
-    return [KudosItem(r[0], r[1], r[2], r[3], r[4] or "someone who has left", r[5], r[6], r[7], r[8]) for r in rows]
+def items(rows: list[Kudos]) -> list[KudosItem]:
+    """The wall's values for these kudos, names included (one query for all of them)."""
+    rows = list(rows)
+    ids = {i for k in rows for i in (k.author_id, k.person_id, k.team_manager_id) if i is not None}
+    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()) if ids else {}
+    return [KudosItem(k.id, k.text, k.created_at, k.author_id, names.get(k.author_id, "someone who has left"),
+                      k.person_id, names.get(k.person_id) if k.person_id else None, k.team_manager_id,
+                      names.get(k.team_manager_id) if k.team_manager_id else None) for k in rows]
 
 
 def recent(since: datetime, limit: int = 50) -> list[KudosItem]:
     """Kudos written at or after ``since``, newest first."""
-    return items(db.session.execute(wall_query().where(Kudos.created_at >= since).limit(limit)))
+    return items(db.session.scalars(wall_query().where(Kudos.created_at >= since).limit(limit)))
 
 
 def received(person_ids: list[int]) -> dict[int, int]:
