@@ -14,7 +14,7 @@ plugin = Plugin(
     models="comms.models",
     migrations="comms.migrations",
     receivers="comms.receivers",
-    workers=("comms.campaigns:start_due",),
+    workers=("comms.campaigns:start_due", "comms.automatic:tick_due"),  # campaigns; lifecycle's automatic messages
     mail_renderers={"campaign": "comms.sending:render"},
     dependencies=("courses",),
     config={
@@ -24,8 +24,5 @@ plugin = Plugin(
     menu=(MenuItem("Communications", "comms.campaigns", Permission.PROGRAM_OFFICE, order=40),
           MenuItem("Automatic messages", "automatic.settings", Permission.PROGRAM_OFFICE, order=41),
           MenuItem("Recognition", "recognition.wall", None, order=45)),
-    # lifecycle: automatic messages (welcome, reminders, overdue, digest, congratulations) and the demo's kudos
-    receivers="comms.automatic_events",
-    workers=("comms.automatic:tick_due",),
-    cli="comms.cli:group",
+    cli="comms.cli:group",  # flask lms comms tick (lifecycle's automatic messages)
 )
