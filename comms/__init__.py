@@ -20,6 +20,7 @@ plugin = Plugin(
     config={
         # Opens and clicks per delivery, as xAPI statements about the person. Off: campaign totals only (privacy).
         "LMS_COMMS_TRACK_PEOPLE": True,
+        "LMS_COMMS_AUTOMATIC_EVERY": 600,  # seconds between the worker's runs of the automatic messages
     },
     menu=(MenuItem("Communications", "comms.campaigns", Permission.PROGRAM_OFFICE, order=40),
           MenuItem("Automatic messages", "automatic.settings", Permission.PROGRAM_OFFICE, order=41),
