@@ -75,6 +75,7 @@ def serve(env: dict[str, str]) -> int:
     port = env["LMS_DEMO_PORT"]
     started: list[subprocess.Popen] = []
     stopping = False
+    status = 0
 
     def stop(*_):
         nonlocal stopping
@@ -92,6 +93,11 @@ def serve(env: dict[str, str]) -> int:
               "(Admin > Demo mailbox). Ctrl+C stops the server, the worker and the mail server.", flush=True)
         while not stopping and all(p.poll() is None for p in started):
             time.sleep(0.2)
+        names = ("the mail server", "the worker", "flask run")
+        for name, process in zip(names, started, strict=True):
+            if process.poll() is not None and not stopping:
+                print(f"{name} stopped (exit code {process.returncode}); stopping the demo.", file=sys.stderr)
+                status = 1
     except KeyboardInterrupt:
         pass
     finally:
@@ -105,7 +111,7 @@ def serve(env: dict[str, str]) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    return 0
+    return status
 
 
 def demo() -> int:
