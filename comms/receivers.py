@@ -11,3 +11,6 @@ def seed_demo(sender, people, **kwargs) -> None:
     from comms.demo import seed
 
     seed(people)
+
+
+import comms.automatic_events  # noqa: E402, F401 (lifecycle's receivers: welcome and congratulations, demo kudos)

@@ -27,6 +27,11 @@ def test_demo_seeds_the_organisation_and_every_login_works(app, client):
         assert client.get("/").status_code == 200
         client.delete_cookie("session")  # sign out before the next login
     assert held == set(Permission)
+    if "comms" in app.extensions["lms"].enabled:  # kudos on the wall, automatic messages switched on
+        from comms.models_lifecycle import AutoSetting, Kudos
+
+        assert count(Kudos) >= 5
+        assert set(db.session.scalars(select(AutoSetting.enabled))) == {True} and count(AutoSetting) == 5
     again = runner.invoke(args=["lms", "demo"])
     assert "already there; nothing changed" in again.output
     assert count(Person) >= 60 and count(Department) == 4

@@ -101,9 +101,10 @@ def _expect_allowed(declared, role) -> bool | str | None:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
-def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role):
-    # CSRF off so the permission check, not the CSRF check, is what answers a POST.
-    app = make_app(WTF_CSRF_ENABLED=False)
+def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role, tmp_path):
+    # CSRF off so the permission check, not the CSRF check, is what answers a POST. The demo mailbox is on, so its
+    # pages answer their permission rather than "not in this deployment".
+    app = make_app(WTF_CSRF_ENABLED=False, LMS_DEMO_MAILBOX=str(tmp_path))
     person = factory.person(permissions=[role] if role else [], department="Sales")
     ids = {"person_id": person.id, "item_id": person.department_id, **_comms_ids(person)}
     client = app.test_client()
@@ -136,3 +137,31 @@ def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role
                 problems.append(f"{method} {url}: answered {status} to a person without the permission")
             db.session.expire_all()
     assert problems == []
+
+
+def test_a_learner_sees_the_recognition_wall_but_cannot_post_kudos(make_app, factory):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    boss = factory.person(permissions=[Permission.MANAGER])
+    learner = factory.person(permissions=[Permission.LEARNER], manager=boss)
+    client = app.test_client()
+    with app.app_context():
+        login(client, learner)
+        assert client.get("/comms/recognition/").status_code == 200
+        assert client.get("/comms/recognition/new").status_code == 403
+        assert client.post("/comms/recognition/new", data={"person": learner.id, "text": "me!"}).status_code == 403
+
+
+def test_a_manager_cannot_post_kudos_about_someone_outside_their_team(make_app, factory):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    boss = factory.person(permissions=[Permission.MANAGER])
+    other_boss = factory.person(permissions=[Permission.MANAGER])
+    mine = factory.person(manager=boss)
+    theirs = factory.person(manager=other_boss)
+    client = app.test_client()
+    with app.app_context():
+        login(client, boss)
+        refused = client.post("/comms/recognition/new", data={"person": theirs.id, "text": "Well done"})
+        assert refused.status_code == 400  # not among the people offered
+        refused = client.post("/comms/recognition/new", data={"team": other_boss.id, "text": "Well done"})
+        assert refused.status_code == 400
+        assert client.post("/comms/recognition/new", data={"person": mine.id, "text": "Well done"}).status_code == 302
