@@ -86,7 +86,7 @@ def adoption_rows(dimension: str, today: date | None = None, *, manager_id: int 
         query = query.outerjoin(model, condition)
     query = _scope(query.where(Person.active.is_(True)), manager_id).group_by(key, label)
     rows = [AdoptionRow(k, name or "(none)", n, int(r or 0), int(t or 0), int(a or 0), int(b or 0))
-            for k, name, n, r, t, a, b in db.session.execute(query)]
+            for k, name, n, r, t, a, b in db.session.execute(query) if r]  # groups with nobody required: left out
     rows.sort(key=lambda r: (r.label == "(none)", r.label.lower()))
     total = AdoptionRow(None, "All", sum(r.people for r in rows), sum(r.required for r in rows),
                         sum(r.trained for r in rows), sum(r.active_7 for r in rows), sum(r.active_28 for r in rows))

@@ -28,7 +28,10 @@ from lms.signals import ActivityStatement
 from lms.types import utcnow
 
 DEFAULT_TYPE = "urn:rapport:crm-record"
-SESSION_VERBS = {"logged-in", "logged-out", "login", "logout"}
+SESSION_VERBS = {"logged-in", "logged-out"}
+# Verb ids' last words as past tense, so Activity Streams' "create" and ADL's "created" are one kind.
+PAST = {"create": "created", "update": "updated", "delete": "deleted", "view": "viewed", "close": "closed",
+        "login": "logged-in", "logout": "logged-out", "log-in": "logged-in", "log-out": "logged-out"}
 MAX_COUNT = 100_000
 
 
@@ -43,6 +46,7 @@ def _word(iri: str) -> str:
 def kind_of(fact: ActivityStatement) -> str:
     """The kind of use a statement reports: "logged-in", "created:opportunity", ..."""
     verb = _word(fact.verb_id)
+    verb = PAST.get(verb, verb)
     if verb in SESSION_VERBS:
         return verb
     record = (fact.activity_name or _word(fact.activity_id)).strip().lower().replace(" ", "-")[:38]
