@@ -13,6 +13,7 @@ from lms.signals import (
     CourseEvent,
     GovernanceSection,
     LessonEvent,
+    MailEvent,
     MetricRequest,
     PathEvent,
     QuizOutcome,
@@ -78,13 +79,12 @@ def path_points(sender, event: PathEvent, **kwargs) -> None:
     usage.mark_dirty([event.learner.person_id])
 
 
-for _name in ("mail_opened", "mail_clicked"):  # comms' signals, once that branch is merged
-    if hasattr(signals, _name):
-        @receiver(getattr(signals, _name), "adoption")
-        def mail_engaged(sender, event, **kwargs) -> None:
-            person = getattr(event, "person_id", None) or getattr(getattr(event, "person", None), "person_id", None)
-            if isinstance(person, int):
-                usage.mark_dirty([person])
+@receiver(signals.mail_opened, "adoption")
+@receiver(signals.mail_clicked, "adoption")
+def mail_engaged(sender, event: MailEvent, **kwargs) -> None:
+    """Opening or clicking an announcement moves Awareness."""
+    if event.category == "announcement":
+        usage.mark_dirty([event.learner.person_id])
 
 
 @receiver(signals.goal_metrics_offered, "adoption")

@@ -1,6 +1,8 @@
 """Communications plugin.
 
-Rollout newsletters, reminders and recognition for audiences across the organisation.
+Rollout newsletters, reminders and recognition for audiences across the organisation: the mail layout and composer
+(used by every comms mail), saved audiences by organisation and training status, campaigns sent on the host's one
+mail path with their progress, engagement (opens, clicks, unsubscribes) and report.
 """
 from lms.permissions import Permission
 from lms.plugins import MenuItem, Plugin
@@ -9,5 +11,12 @@ plugin = Plugin(
     name="comms",
     title="Communications",
     blueprints=("comms.views:bp",),
+    models="comms.models",
+    migrations="comms.migrations",
+    dependencies=("courses",),
+    config={
+        # Opens and clicks per delivery, as xAPI statements about the person. Off: campaign totals only (privacy).
+        "LMS_COMMS_TRACK_PEOPLE": True,
+    },
     menu=(MenuItem("Communications", "comms.campaigns", Permission.PROGRAM_OFFICE, order=40),),
 )

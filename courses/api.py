@@ -399,3 +399,16 @@ def weakest_questions(person_ids: list[int], most: int = 5) -> list[WeakQuestion
     figures = question_figures(person_ids=person_ids)
     return [WeakQuestion(f.course_id, f.course_title, f.quiz_title, f.prompt, f.topic, f.answered, f.right,
                          tuple(f.lessons)) for f in figures[:most]]
+
+
+# --- Markdown (comms renders mail bodies with the lessons' renderer) -------------------------------------------------
+
+def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML with exactly the renderer and nh3 allowlist lessons use (no script, no style, no
+    event handlers; links http/https/mailto; images from this site or https).
+
+    Raises :class:`lms.errors.DomainError` (``LessonTooComplex``, with ``line``) for text outside the bounds that
+    keep rendering cheap; its message names the line."""
+    from courses.markdown import render
+
+    return render(text)

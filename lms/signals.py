@@ -159,6 +159,23 @@ class ActivityStatement:
     voided: bool = False
 
 
+@dataclass(frozen=True)
+class MailEvent:
+    """A person opened a mail (its tracking pixel loaded) or followed a tracked link in it (``url``).
+
+    ``campaign_id`` is None for mail that is not a campaign's (sent through ``comms.api.send_to_people``);
+    ``title`` is then the mail's subject. ``source`` names what sent the mail ("campaign", "adoption-nudge", ...)."""
+
+    learner: LearnerRef
+    mail_id: int
+    campaign_id: int | None
+    title: str  # the campaign's subject (or the mail's)
+    category: str  # announcement | newsletter | reminder | recognition | survey | coaching
+    source: str
+    at: datetime
+    url: str | None = None  # clicks: where the link led
+
+
 # --- people and organisation (sender: None) ---------------------------------------------------------------
 people_joined = _signals.signal("people-joined", doc="""
 People were added (roster import, admin form or API).
@@ -262,6 +279,16 @@ governance_sections = _signals.signal("governance-sections", doc="""
 Governance renders the sponsor dashboard (``where="dashboard"``) or the governance pack (``where="pack"``).
 Receivers return a :class:`GovernanceSection` (or None); governance shows them in order, never importing the
 plugin that made them.
+""")
+
+# --- mail engagement (sender: None; emitted by the comms plugin) --------------------------------------------
+mail_opened = _signals.signal("mail-opened", doc="""
+A person opened a comms mail (first time and later times alike: receivers count or deduplicate).
+Not sent when per-person tracking is off (``LMS_COMMS_TRACK_PEOPLE``). kwargs: ``event: MailEvent``.
+""")
+mail_clicked = _signals.signal("mail-clicked", doc="""
+A person followed a tracked link in a comms mail. Not sent when per-person tracking is off.
+kwargs: ``event: MailEvent`` (``event.url`` is the link's target).
 """)
 
 # --- set-up (sender: None) ------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ class RenderedMail:
     html: str | None
     headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe, List-Unsubscribe-Post
     to_name: str | None = None
+    sender_name: str | None = None  # shown instead of LMS_MAIL_SENDER's name (a campaign's sender name)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 from functools import partial
 
 from flask import current_app, g
@@ -32,6 +32,9 @@ from lms.mail.smtp import Envelope, Outcome, Pool, RateLimit, RelayUnavailable, 
 from lms.people.models import Person
 from lms.types import utcnow
 
+# A key of ``OutgoingMail.headers`` that is not sent as a header: the display name to use instead of the one in
+# LMS_MAIL_SENDER (the address stays the configured one), for mail queued with its bodies.
+SENDER_NAME = "X-Rapport-Sender-Name"
 UNCONFIRMED_NOTE = "the relay did not confirm (worker stopped or connection lost at the end of the message)"
 
 
@@ -286,13 +289,15 @@ def _prepare(rows: list[OutgoingMail], report: DeliveryReport) -> list[Envelope]
             continue
         if isinstance(outcome, RenderedMail):
             subject, text, html, headers, to_name = (outcome.subject, outcome.text, outcome.html,
-                                                     outcome.headers, outcome.to_name)
+                                                     dict(outcome.headers), outcome.to_name)
+            headers[SENDER_NAME] = outcome.sender_name or ""
         else:
             subject, text, html, headers, to_name = row.subject, row.text_body or "", row.html_body, \
-                row.headers or {}, None
+                dict(row.headers or {}), None
+        name = headers.pop(SENDER_NAME, None)
         row.message_id = row.message_id or mime.message_id(row.id, sender, cfg["SECRET_KEY"])
-        data = mime.build(mime.Mail(sender, row.to_address, to_name, subject, text, html, now, row.message_id,
-                                    dict(headers)))
+        data = mime.build(mime.Mail(formataddr((name, envelope_from)) if name else sender, row.to_address, to_name,
+                                    subject, text, html, now, row.message_id, headers))
         envelopes.append(Envelope(row.id, envelope_from, row.to_address, mime.smtp_data(data)))
     db.session.commit()
     return envelopes
