@@ -2,17 +2,22 @@
 """One-command set-up for a fresh machine with Python 3.11+.
 
     python3 dev.py demo    install into .venv, create and seed a demo database, serve it on http://127.0.0.1:5000
+                           (LMS_DEMO_PORT), with the mail worker and a local SMTP server whose mail lands in
+                           instance/demo-mail and on Admin > Demo mailbox; Ctrl+C stops all three
+    python3 dev.py serve   the same without seeding (serve the database as it is)
     python3 dev.py test    install into .venv (with test tools) and run the whole test suite; extra args go to pytest
 
 Uses only the standard library, so it runs before anything is installed.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -42,15 +47,72 @@ def flask(*args: str, env: dict[str, str]) -> None:
     subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def demo_env() -> dict[str, str]:
+    """The demo's environment: development mode, every link on the port served, mail to the demo's own server."""
+    port = os.environ.get("LMS_DEMO_PORT", "5000")
+    instance = Path(os.environ.get("LMS_INSTANCE_PATH") or ROOT / "instance")
+    return {
+        **os.environ,
+        "LMS_ENV": os.environ.get("LMS_ENV", "development"),
+        "LMS_DEMO_PORT": port,
+        # Mail links and xAPI activity ids name the address the demo is served on.
+        "LMS_BASE_URL": os.environ.get("LMS_BASE_URL") or f"http://127.0.0.1:{port}",
+        "LMS_SMTP_HOST": "127.0.0.1",
+        "LMS_SMTP_PORT": os.environ.get("LMS_DEMO_SMTP_PORT") or str(_free_port()),
+        "LMS_SMTP_SECURITY": "none",
+        "LMS_DEMO_MAILBOX": str(instance / "demo-mail"),
+    }
+
+
+def serve(env: dict[str, str]) -> int:
+    """Run the demo's SMTP server, the worker and ``flask run`` until Ctrl+C (or SIGTERM); then stop all three."""
+    port = env["LMS_DEMO_PORT"]
+    started: list[subprocess.Popen] = []
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        started.append(subprocess.Popen([PYTHON, "-m", "lms.mail.demo_mailbox", "--port", env["LMS_SMTP_PORT"],
+                                         "--folder", env["LMS_DEMO_MAILBOX"]], cwd=ROOT, env=env))
+        started.append(subprocess.Popen([PYTHON, "-m", "flask", "--app", "wsgi", "lms", "worker", "--interval", "2"],
+                                        cwd=ROOT, env=env))
+        started.append(subprocess.Popen([PYTHON, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+                                         "--port", port], cwd=ROOT, env=env))
+        print(f"Serving the demo on http://127.0.0.1:{port}; its mail is delivered to {env['LMS_DEMO_MAILBOX']} "
+              "(Admin > Demo mailbox). Ctrl+C stops the server, the worker and the mail server.", flush=True)
+        while not stopping and all(p.poll() is None for p in started):
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        for process in started:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return 0
+
+
 def demo() -> int:
     ensure_installed()
-    env = {**os.environ, "LMS_ENV": os.environ.get("LMS_ENV", "development")}
+    env = demo_env()
     flask("lms", "demo", env=env)
-    port = os.environ.get("LMS_DEMO_PORT", "5000")
-    print(f"Serving the demo on http://127.0.0.1:{port} (Ctrl+C to stop).", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        flask("run", "--host", "127.0.0.1", "--port", port, env=env)
-    return 0
+    return serve(env)
 
 
 def test(args: list[str]) -> int:
@@ -59,9 +121,12 @@ def test(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "serve", "test"}:
         print(__doc__.strip())
         return 2
+    if argv[0] == "serve":
+        ensure_installed()
+        return serve(demo_env())
     return demo() if argv[0] == "demo" else test(argv[1:])
 
 

@@ -10,7 +10,7 @@ from lms.plugins import MenuItem, Plugin
 plugin = Plugin(
     name="comms",
     title="Communications",
-    blueprints=("comms.views:bp",),
+    blueprints=("comms.views:bp", "comms.recognition_views:bp", "comms.automatic_views:bp"),
     models="comms.models",
     migrations="comms.migrations",
     dependencies=("courses",),
@@ -18,5 +18,11 @@ plugin = Plugin(
         # Opens and clicks per delivery, as xAPI statements about the person. Off: campaign totals only (privacy).
         "LMS_COMMS_TRACK_PEOPLE": True,
     },
-    menu=(MenuItem("Communications", "comms.campaigns", Permission.PROGRAM_OFFICE, order=40),),
+    menu=(MenuItem("Communications", "comms.campaigns", Permission.PROGRAM_OFFICE, order=40),
+          MenuItem("Automatic messages", "automatic.settings", Permission.PROGRAM_OFFICE, order=41),
+          MenuItem("Recognition", "recognition.wall", None, order=45)),
+    # lifecycle: automatic messages (welcome, reminders, overdue, digest, congratulations) and the demo's kudos
+    receivers="comms.automatic_events",
+    workers=("comms.automatic:tick_due",),
+    cli="comms.cli:group",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 
@@ -72,3 +73,42 @@ def announcement_awareness(person_ids: list[int]) -> dict[int, Awareness]:
         for person_id, received, opened in rows:
             found[person_id] = Awareness(int(received), int(opened) if tracked else None)
     return found
+
+
+# --- recognition (lifecycle) -------------------------------------------------------------------------------------
+
+from comms import recognition as _recognition  # noqa: E402
+from comms.recognition import KudosItem  # noqa: E402
+
+__all__ += ["KudosItem", "kudos_received", "kudos_url", "post_kudos", "recent_kudos", "recognition_markdown"]
+
+
+def post_kudos(*, author_id: int, text: str, person_id: int | None = None, team_manager_id: int | None = None) -> int:
+    """Add a kudos about a person (``person_id``) or a manager's team (``team_manager_id``), exactly one of them, and
+    return its id. Checks the values (text of 1 to 1,000 characters, an active person, a manager who has a team),
+    raising DomainError; checks nothing about who may write it (the caller's view does). Flushes only."""
+    return _recognition.post(author_id=author_id, text=text, person_id=person_id, team_manager_id=team_manager_id)
+
+
+def kudos_received(person_ids: list[int]) -> dict[int, int]:
+    """Person id -> how many kudos are about them, about the team they are in (their manager's team) or about the
+    team they lead; 0 for people with none."""
+    return _recognition.received(person_ids)
+
+
+def kudos_url(person_id: int, text: str) -> str:
+    """The recognition wall's "write kudos" form, pre-filled with the person and the text, as a path under the site
+    (prefix ``LMS_BASE_URL`` for a mail). Whoever opens it still needs the right to write about that person."""
+    return _recognition.write_path(person_id, text)
+
+
+def recent_kudos(since: datetime) -> list[KudosItem]:
+    """Kudos written at or after ``since`` (aware UTC datetime), newest first, at most 50, as frozen values."""
+    return _recognition.recent(since)
+
+
+def recognition_markdown(since: datetime, *, limit: int = 10) -> str:
+    """A "Recognition" block in Markdown for the next newsletter: the kudos written since ``since`` (at most
+    ``limit``, newest first) with a link to the wall; names and texts are escaped for Markdown. Paste it into a
+    campaign body (the composer renders it like any Markdown); "" when there are none."""
+    return _recognition.markdown_block(since, limit=limit)

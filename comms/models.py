@@ -126,3 +126,5 @@ class LinkClicks(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("comms_campaign.id", ondelete="CASCADE"), primary_key=True)
     url: Mapped[str] = mapped_column(String(1000), primary_key=True)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
+
+from comms.models_lifecycle import AutoDay, AutoEvent, AutoLedger, AutoSetting, AutoTick, Kudos  # noqa: E402, F401 (lifecycle's tables)

@@ -49,9 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(state.cli)
 
     from lms import web
+    from lms.auth.invitations import render_invitation_mails
     from lms.auth.services import render_reset_mails
 
     state.mail_renderers["password_reset"] = render_reset_mails  # plugins may add or replace renderers
+    state.mail_renderers["invitation"] = render_invitation_mails
     web.init_app(app)
     state.plugins = load_plugins(app, list(app.config["LMS_PLUGINS"]))
     state.menu.sort(key=lambda item: (item.order, item.label))

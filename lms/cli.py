@@ -110,7 +110,8 @@ def people() -> None:
 @people.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; save nothing.")
-def import_people(file: str, dry_run: bool) -> None:
+@click.option("--invite", is_flag=True, help="Mail each person the file adds an invitation to set a password.")
+def import_people(file: str, dry_run: bool, invite: bool) -> None:
     """Import a CSV roster: upsert by employee id or email; nothing is written if any row is invalid."""
     from lms.people.roster import import_roster
 
@@ -129,8 +130,30 @@ def import_people(file: str, dry_run: bool) -> None:
         db.session.rollback()
         click.echo("Dry run, nothing saved: " + report.summary())
         return
+    invited = None
+    if invite:
+        from lms.auth.invitations import invite as send_invitations
+
+        invited = send_invitations(report.joined, actor_id=None)
     db.session.commit()
-    click.echo("Imported: " + report.summary())
+    click.echo("Imported: " + report.summary() + (f"; {invited.summary()}" if invited else ""))
+
+
+@people.command("invite")
+@click.argument("emails", nargs=-1, required=True)
+def invite_people(emails: tuple[str, ...]) -> None:
+    """Mail these people an invitation to set their password (again: the older link stops working)."""
+    from lms.auth.invitations import invite as send_invitations
+    from lms.people.models import Person
+
+    wanted = [e.strip().lower() for e in emails]
+    found = {e: i for e, i in db.session.execute(select(Person.email, Person.id).where(Person.email.in_(wanted)))}
+    unknown = [e for e in wanted if e not in found]
+    if unknown:
+        raise click.ClickException(f"No person has the email {', '.join(unknown)}; nobody was invited.")
+    result = send_invitations(list(found.values()), actor_id=None)
+    db.session.commit()
+    click.echo(result.summary() + " (the worker sends them).")
 
 
 def _count_records(file: str) -> int:

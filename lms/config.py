@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_RETRY_BASE": 30.0,  # seconds before the first retry of a temporary failure; doubled each time
     "LMS_MAIL_MAX_ATTEMPTS": 8,  # temporary failures before a mail is given up
     "LMS_PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "LMS_INVITATION_MAX_AGE": 7 * 24 * 3600,  # seconds an invitation's set-a-password link stays valid
     "LMS_RESET_WINDOW": 3600,  # seconds over which the two limits below count
     "LMS_RESET_MAX_PER_TARGET": 3,  # reset mails to one address per window
     "LMS_RESET_MAX_PER_CLIENT": 20,  # reset requests acted on per client address per window
@@ -50,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "LMS_TRUSTED_PROXIES": ["127.0.0.1", "::1"],
     "LMS_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     "LMS_SECRET_KEY": None,
+    # A folder of .eml files that the demo's own SMTP server writes (dev.py demo sets it): Admin > Demo mailbox
+    # shows them. Ignored in production.
+    "LMS_DEMO_MAILBOX": None,
     # Send cookies only over HTTPS. Default: on in production, off otherwise.
     "LMS_SECURE_COOKIES": None,
 }

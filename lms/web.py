@@ -81,7 +81,11 @@ def init_app(app: Flask) -> None:
     if app.config["LMS_PROXY_FIX"]:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, count=int(app.config["LMS_PROXY_FIX"]),  # type: ignore[method-assign]
                                        trusted=list(app.config["LMS_TRUSTED_PROXIES"]))
-    from lms.admin import mail_views  # noqa: F401  (its routes register on the admin blueprint)
+    from lms.admin import (  # noqa: F401  (their routes register on the admin blueprint)
+        demo_mail_views,
+        invitation_views,
+        mail_views,
+    )
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.home.views import bp as home_bp

@@ -45,11 +45,19 @@ class PersonForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class NewPersonForm(PersonForm):
+    invite = BooleanField("Invite by mail", default=True,
+                          description="Send a welcome mail with a link to set their password.")
+    submit = SubmitField("Save")
+
+
 class RosterUploadForm(FlaskForm):
     roster = FileField("Roster CSV file", validators=[FileRequired(), FileAllowed(["csv"], "Upload a .csv file.")],
                        description="Columns: email, name, and optionally employee_id, job_role, department, "
                                    "manager, hire_date, wave, active, permissions.")
     dry_run = BooleanField("Dry run: check the file and show what would change, without saving")
+    invite = BooleanField("Invite the new people by mail",
+                          description="Each person the file adds gets a welcome mail with a link to set a password.")
     submit = SubmitField("Import")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.admin.forms import (
     AuditFilterForm,
     JobRoleForm,
+    NewPersonForm,
     OrgItemForm,
     PeopleFilterForm,
     PersonForm,
@@ -16,8 +17,8 @@ from lms.admin.forms import (
     choices,
 )
 from lms.audit.services import AuditFilter, events_csv, known_actions, recent_events_query
+from lms.auth import invitations, sessions, throttle
 from lms.auth import services as auth_services
-from lms.auth import sessions, throttle
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.people import roster
@@ -57,11 +58,12 @@ def people_list() -> str:
         status=form.status.data if form.status.data in ("active", "inactive", "all") else "active",
     )
     page = db.paginate(people.people_query(criteria), per_page=50, error_out=False)
-    return render_template("admin/people.html", form=form, page=page)
+    return render_template("admin/people.html", form=form, page=page,
+                           invited=invitations.latest([p.id for p in page.items]))
 
 
 def _person_form(person: Person | None) -> PersonForm:
-    form = PersonForm(obj=person) if person else PersonForm()
+    form = PersonForm(obj=person) if person else NewPersonForm()
     form.job_role_id.choices = _choices(JobRole)
     form.department_id.choices = _choices(Department)
     form.wave_id.choices = _choices(RolloutWave)
@@ -95,6 +97,9 @@ def _save_person(form: PersonForm, person: Person | None):
         info = _person_info(form)
         if person is None:
             person = people.create_person(info, actor_id=current_user.id)
+            if form.invite.data:
+                result = invitations.invite([person.id], actor_id=current_user.id)
+                flash(result.summary() + ".", "info")
         else:
             people.update_person(person, info, actor_id=current_user.id)
     except DomainError as error:
@@ -125,7 +130,8 @@ def person_edit(person_id: int):
         flash(f"{person.name} is saved.", "success")
         return redirect(url_for("admin.person_edit", person_id=person.id))
     return render_template("admin/person.html", form=form, person=person,
-                           session_count=len(sessions.active_sessions(person.id))), \
+                           session_count=len(sessions.active_sessions(person.id)),
+                           invitations=invitations.history(person.id)), \
         400 if request.method == "POST" else 200
 
 
@@ -158,8 +164,9 @@ def people_import():
     if form.validate_on_submit():
         report = roster.import_roster(form.roster.data.stream, actor_id=current_user.id, dry_run=form.dry_run.data)
         if report.ok and not report.dry_run:
+            invited = invitations.invite(report.joined, actor_id=current_user.id) if form.invite.data else None
             db.session.commit()
-            flash("Roster imported: " + report.summary(), "success")
+            flash("Roster imported: " + report.summary() + (f"; {invited.summary()}" if invited else ""), "success")
             return redirect(url_for("admin.people_list"))
         db.session.rollback()
     status = 400 if (request.method == "POST" and (form.errors or (report and not report.ok))) else 200

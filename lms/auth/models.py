@@ -70,3 +70,32 @@ class PasswordResetRequest(db.Model):
     address: Mapped[str] = mapped_column(String(64))  # the client's address
     mailed: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(db.Model):
+    """A mail inviting a person to set their first password. Its link is signed (itsdangerous) and names this row
+    and its nonce; it works until ``expires_at``, once (``accepted_at``), and not after a newer invitation to the
+    same person replaced it (``replaced_at``): "resend" is a new row."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (Index("ix_invitation_person_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(32))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def status(self) -> str:
+        """``accepted``, ``replaced`` (a newer one was sent), ``expired`` or ``invited`` (waiting)."""
+        if self.accepted_at:
+            return "accepted"
+        if self.replaced_at:
+            return "replaced"
+        if self.expires_at <= utcnow():
+            return "expired"
+        return "invited"

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from lms.auth import services, sessions, throttle
+from lms.auth import invitations, services, sessions, throttle
 from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm, SignInLinkForm
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.people.models import Person
 from lms.permissions import login_required, public
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -155,6 +156,30 @@ def reset_password(token: str) -> str | Response:
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@public
+def welcome(token: str) -> str | Response:
+    """An invitation's link: GET shows the set-a-password form (mail scanners that open links use nothing up); the
+    POST sets the password, uses the invitation up and signs in. A link that cannot be used gets a page saying why."""
+    try:
+        invitation = invitations.invitation_for_token(token)
+    except DomainError as error:
+        return render_template("auth/invitation_refused.html", message=error.message), error.status_code
+    form = NewPasswordForm()
+    form.submit.label.text = "Set my password"
+    if form.validate_on_submit():
+        try:
+            person = invitations.accept(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("auth/invitation_refused.html", message=error.message), error.status_code
+        _sign_in(person, remember=False)
+        flash("Your password is set and you are signed in. Welcome!", "success")
+        return redirect(url_for("home.index"))
+    person = db.session.get(Person, invitation.person_id)
+    return render_template("auth/welcome.html", form=form, person=person), 400 if request.method == "POST" else 200
 
 
 @bp.route("/account", methods=["GET", "POST"])

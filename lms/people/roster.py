@@ -57,6 +57,7 @@ class ImportReport:
     new_departments: list[str] = field(default_factory=list)
     new_waves: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # the first MAX_PROBLEMS_KEPT problems
+    joined: list[int] = field(default_factory=list)  # ids of the people the import added (not on a dry run)
     more_problems: int = 0  # problems found beyond those
     dry_run: bool = False
 
@@ -519,6 +520,7 @@ def _write(rows, existing: _Existing, departments, waves, columns, report: Impor
 
     audit(actor_id, "people.import", f"{report.rows} rows", summary=report.summary())
     joined = [row.person_id for row in new_rows]
+    report.joined = joined
     if joined:
         signals.people_joined.send(None, person_ids=joined)
     if role_changes:
