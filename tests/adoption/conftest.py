@@ -12,7 +12,8 @@ LRS client's Basic credentials (the documented CRM statements), the CSV import a
       t5  nothing completed; one statement today, then voided        -> not active
     Omar's team:
       o1  completes A today; CRM use 10 days ago only (before training, so active in 28 days, not 7); pulse 5
-    Maria and Omar are sales managers (nothing required of them).
+    Maria and Omar are sales managers (nothing required of them). A rollout announcement reached every sales rep;
+    all but t3 opened it.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import pytest
 
 from adoption import guide, readmodel, surveys
 from adoption.models import PulseSurvey
-from adoption.usage import DEFAULT_TYPE, import_csv
+from adoption.usage import DEFAULT_TYPE, import_csv, mark_dirty
 from courses.models import LearningPath, PathCourse, PathRule
 from lms.auth.services import hash_password
 from lms.extensions import db
@@ -115,6 +116,20 @@ def build_org(factory, client) -> Org:
            f"E-t3,{(now - timedelta(days=2)).date()},logged-in,1\n"
            f"t4@example.com,{three_days.date()},logged-in,1\n")
     import_csv(csv.encode())
+    db.session.commit()
+
+    # A rollout announcement was delivered to every sales rep; all but t3 opened it (comms' own records).
+    from comms.models import Engagement
+    from lms.mail.models import OutgoingMail
+
+    for key_ in ("t1", "t2", "t3", "t4", "t5", "o1"):
+        mail = OutgoingMail(to_address=f"{key_}@example.com", person_id=org.id(key_), category="announcement",
+                            source="campaign", status="sent", subject="The new CRM is coming", sent_at=now)
+        db.session.add(mail)
+        db.session.flush()
+        db.session.add(Engagement(mail_id=mail.id, person_id=org.id(key_), category="announcement",
+                                  opens=0 if key_ == "t3" else 1))
+    mark_dirty([p.id for p in org.people.values()])  # as the worker's daily pass over everyone does
     db.session.commit()
 
     survey = PulseSurvey(question=surveys.QUESTION, recipients=2)

@@ -47,17 +47,18 @@ def test_adkar_scores_per_person(org):
         s = db.session.get(PersonState, org.id(key))
         return (s.awareness, s.desire_score, s.knowledge, s.ability, s.reinforcement)
 
-    # Awareness unknown: no comms awareness here. t1: wants it little (2), knows and can (5, 5), trained and using
-    # the CRM this week after training (1 + 1 + 1 + 1 = 4).
-    assert scores("t1")[1:] == (2, 5, 5, 4)
-    assert scores("t2")[1:] == (None, 5, 5, 2)  # trained, never used it
-    assert scores("t3")[1:] == (None, 1, 1, 1)  # nothing done
-    assert scores("o1")[1:] == (5, 5, 5, 2)  # used it only before training
+    # t1: opened the one announcement (5), wants it little (2), knows and can (5, 5), trained and using the CRM
+    # this week after training (1 + 1 + 1 + 1 = 4).
+    assert scores("t1") == (5, 2, 5, 5, 4)
+    assert scores("t2") == (5, None, 5, 5, 2)  # trained, never used it; never answered the pulse
+    assert scores("t3") == (1, None, 1, 1, 1)  # did not open the announcement; nothing done
+    assert scores("o1") == (5, 5, 5, 5, 2)  # used the CRM only before training
 
 
 def test_readiness_by_team_and_its_barrier(org):
     teams = {t.manager_name: t for t in report.readiness_by_team()}
     maria, omar = teams["MARIA"], teams["OMAR"]
+    assert maria.scores["awareness"] == 4.2  # (5 + 5 + 1 + 5 + 5) / 5: above 3, so not the barrier
     assert maria.scores["desire"] == 2.0 and maria.barrier == "desire"
     # Knowledge: t1, t2, t4 = 5, t3, t5 = 1 -> 3.4. Reinforcement: t1 4, t2 2, t3 1, t4 2 (its use was before
     # training, which it completed today), t5 1 -> 2.0.
