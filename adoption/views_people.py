@@ -3,7 +3,7 @@ coaching notes, nudges, the digest switch) and the learner's own page (readiness
 them, the leaderboard opt-out, the pulse survey)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,16 +46,24 @@ def manager_page():
         leaderboard=incentives.leaderboard(current_user.id) if settings.leaderboard_on else None, today=today)
 
 
+def _own(person_id: int) -> Person:
+    """One of the signed-in manager's people; anyone else's is refused with 403."""
+    try:
+        return coaching.report_of(current_user, person_id)
+    except coaching.NotYourPerson:
+        abort(403)
+
+
 @bp.route("/team/<int:person_id>/notes", methods=["POST"])
 @requires(Permission.MANAGER)
 def add_note(person_id: int):
+    _own(person_id)
     form = NoteForm()
     if form.validate_on_submit():
         coaching.add_note(current_user, person_id, form.text.data)
         db.session.commit()
         flash("Note added. Only you and this person can read it.", "success")
     else:
-        coaching.report_of(current_user, person_id)
         flash("Write the note first (at most 4,000 characters).", "error")
     return redirect(url_for("adoption.manager_page") + f"#person-{person_id}")
 
@@ -73,7 +81,7 @@ def delete_note(note_id: int):
 @bp.route("/team/<int:person_id>/nudge", methods=["POST"])
 @requires(Permission.MANAGER)
 def nudge(person_id: int):
-    person = coaching.report_of(current_user, person_id)
+    person = _own(person_id)
     if ButtonForm().validate_on_submit():
         try:
             sent = coaching.nudge(current_user, person_id)

@@ -31,7 +31,7 @@ from lms.extensions import db
 from lms.people import services as people
 from lms.permissions import Permission
 from lms.types import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 from tests.courses.builders import build_course
 from tests.governance.conftest import complete_course
 from tests.tracking.conftest import Xapi, make_client
@@ -67,6 +67,16 @@ def _person(org: Org, key: str, role: str, manager: str | None, permissions=("le
     db.session.commit()
     org.people[key] = person
     return person
+
+
+def signout(client) -> None:
+    """Forget the signed-in session (a new browser, as far as the app can tell)."""
+    client._cookies.clear()
+
+
+def as_(client, person) -> None:
+    signout(client)
+    login(client, person)
 
 
 def post(org: Org, statements: list[dict]) -> None:
