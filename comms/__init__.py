@@ -13,6 +13,9 @@ plugin = Plugin(
     blueprints=("comms.views:bp", "comms.recognition_views:bp", "comms.automatic_views:bp"),
     models="comms.models",
     migrations="comms.migrations",
+    receivers="comms.receivers",
+    workers=("comms.campaigns:start_due",),
+    mail_renderers={"campaign": "comms.sending:render"},
     dependencies=("courses",),
     config={
         # Opens and clicks per delivery, as xAPI statements about the person. Off: campaign totals only (privacy).

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from lms import signals
 from lms.extensions import db
 from lms.plugins import receiver
-from lms.signals import AnswerEvent, CourseEvent, LearnerRef, LessonEvent, PathEvent, PlaceRef, QuizOutcome
+from lms.signals import (
+    AnswerEvent,
+    CourseEvent,
+    LearnerRef,
+    LessonEvent,
+    MailEvent,
+    PathEvent,
+    PlaceRef,
+    QuizOutcome,
+)
 from tracking import statements
 from tracking.services import store_statements
 from tracking.services_clients import SYSTEM
@@ -110,3 +119,20 @@ def record_course_completed(sender, event: CourseEvent, **kwargs) -> None:
 def record_path_completed(sender, event: PathEvent, **kwargs) -> None:
     _store(statements.path_completed(site(), learner(event.learner), event.path_slug, event.path_title,
                                      event.completed_at))
+
+
+def _mail_statement(event: MailEvent) -> None:
+    _store(statements.mail_read(site(), learner(event.learner), campaign_id=event.campaign_id, mail_id=event.mail_id,
+                                title=event.title, category=event.category, at=event.at, url=event.url))
+
+
+@receiver(signals.mail_opened, "tracking")
+def record_mail_opened(sender, event: MailEvent, **kwargs) -> None:
+    """A person opened a comms mail: "read" it (comms sends this only while per-person tracking is on)."""
+    _mail_statement(event)
+
+
+@receiver(signals.mail_clicked, "tracking")
+def record_mail_clicked(sender, event: MailEvent, **kwargs) -> None:
+    """A person followed a link of a comms mail: "experienced" it, the link's target in a context extension."""
+    _mail_statement(event)

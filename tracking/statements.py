@@ -240,3 +240,32 @@ def path_completed(site: Site, learner: Learner, path_slug: str, path_title: str
     """Every course of a learning path is completed. A path assignment has no registration of its own."""
     return _statement(site, learner, "completed", _path(site, path_slug, path_title), _context(site, None), at,
                       tincan.Result(completion=True))
+
+
+# --- mail (comms) --------------------------------------------------------------------------------------------------
+
+ACTIVITY_STREAMS_READ = "http://activitystrea.ms/schema/1.0/read"
+
+
+def mail_activity_id(site: Site, campaign_id: int | None, mail_id: int) -> str:
+    """A campaign is one activity for all its recipients (``.../comms/campaign/{id}``); other mail, its own."""
+    return site.activity("comms", "campaign", str(campaign_id)) if campaign_id is not None else \
+        site.activity("comms", "mail", str(mail_id))
+
+
+def mail_read(site: Site, learner: Learner, *, campaign_id: int | None, mail_id: int, title: str, category: str,
+              at: datetime, url: str | None = None) -> dict:
+    """The person read a mail ("read the go-live announcement": the open pixel loaded), or followed a link in it
+    (``url``: "experienced", the link in a context extension)."""
+    target = _activity(mail_activity_id(site, campaign_id, mail_id), title or "(no subject)",
+                       f"{site.base}/xapi/activity-types/mail-{category}")
+    extensions = {f"{site.base}/xapi/extensions/mail-category": category}
+    if url:
+        extensions[f"{site.base}/xapi/extensions/link"] = url
+    context = tincan.Context(platform=PLATFORM, language=LANGUAGE, extensions=tincan.Extensions(extensions))
+    if url:
+        verb = _verb("experienced")
+    else:
+        verb = tincan.Verb(id=ACTIVITY_STREAMS_READ, display=tincan.LanguageMap({LANGUAGE: "read"}))
+    built = tincan.Statement(actor=agent(site, learner), verb=verb, object=target, context=context, timestamp=at)
+    return built.as_version("1.0.3")

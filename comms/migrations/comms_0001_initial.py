@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('started_at', lms.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', lms.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', lms.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', lms.types.UTCDateTime(timezone=True), nullable=False),
