@@ -13,8 +13,9 @@ plugin = Plugin(
     blueprints=("comms.views:bp", "comms.recognition_views:bp", "comms.automatic_views:bp"),
     models="comms.models",
     migrations="comms.migrations",
+    # campaigns' receivers; comms.receivers imports lifecycle's (comms.automatic_events) too
     receivers="comms.receivers",
-    workers=("comms.campaigns:start_due",),
+    workers=("comms.campaigns:start_due", "comms.automatic:tick_due"),
     mail_renderers={"campaign": "comms.sending:render"},
     dependencies=("courses",),
     config={
@@ -25,7 +26,5 @@ plugin = Plugin(
           MenuItem("Automatic messages", "automatic.settings", Permission.PROGRAM_OFFICE, order=41),
           MenuItem("Recognition", "recognition.wall", None, order=45)),
     # lifecycle: automatic messages (welcome, reminders, overdue, digest, congratulations) and the demo's kudos
-    receivers="comms.automatic_events",
-    workers=("comms.automatic:tick_due",),
     cli="comms.cli:group",
 )

@@ -11,3 +11,7 @@ def seed_demo(sender, people, **kwargs) -> None:
     from comms.demo import seed
 
     seed(people)
+
+
+# lifecycle's receivers (automatic messages, the demo's kudos): one Plugin.receivers module imports both
+import comms.automatic_events  # noqa: E402,F401
