@@ -47,11 +47,11 @@ def manager_page():
 
 
 def _own(person_id: int) -> Person:
-    """One of the signed-in manager's people; anyone else's is refused with 403."""
+    """One of the signed-in manager's people; anyone else is "not found" (404: whether they exist is not said)."""
     try:
         return coaching.report_of(current_user, person_id)
     except coaching.NotYourPerson:
-        abort(403)
+        abort(404)
 
 
 @bp.route("/team/<int:person_id>/notes", methods=["POST"])

@@ -42,7 +42,10 @@ def test_coaching_notes_are_read_by_their_manager_and_the_person_only(org, clien
 def test_a_manager_cannot_write_about_someone_elses_person(org, client):
     login(client, org.people["omar"])
     response = post_form(client, f"/adoption/team/{org.id('t1')}/notes", {"text": "x"}, form_url="/adoption/team")
-    assert response.status_code == 403
+    assert response.status_code == 404
+    response = post_form(client, f"/adoption/team/{org.id('t1')}/nudge", {}, form_url="/adoption/team")
+    assert response.status_code == 404
+    assert coaching.notes_for(org.people["maria"], org.id("t1")) == []
 
 
 def test_the_stewardship_page_shows_progress_idle_people_and_weak_questions(org, client):
