@@ -32,7 +32,11 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+HERE = Path(__file__).resolve().parent
+# This file is called adoption.py like the plugin: keep bench/ behind the repository on the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+sys.path.append(str(HERE))
 
 from lrs_data import REPO, new_instance, wait_for_workers  # noqa: E402
 
@@ -45,11 +49,8 @@ VERBS = [("logged-in", "https://w3id.org/xapi/adl/verbs/logged-in", "crm"),
          ("updated", "http://activitystrea.ms/schema/1.0/update", "account")]
 
 
-def seed(env: dict[str, str], people: int) -> None:
+def seed(people: int) -> None:
     """People, one course on one path for everyone but the managers, 60% completed (bulk, in-process)."""
-    import os
-
-    os.environ.update(env)
     from sqlalchemy import insert, select
 
     from courses.models import CourseVersion, Enrolment, LearningPath, PathAssignment, PathCourse
@@ -202,14 +203,17 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding subprocess
     args = parser.parse_args()
+    if args.seed_only:
+        seed(args.people)
+        return 0
     folder = Path(tempfile.mkdtemp(prefix="rapport-adoption-"))
     try:
         env, key, secret = new_instance(folder, args.database_url)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'bench')!r}]\n"
-                        f"from adoption import seed\nseed({env!r}, {args.people})"], cwd=REPO / "bench",
-                       env=env, check=True)
+        subprocess.run([sys.executable, __file__, "--seed-only", "--people", str(args.people)], cwd=REPO, env=env,
+                       check=True)
         print(f"  seeded {args.people:,} people in {time.perf_counter() - started:.1f} s", flush=True)
         port, ready = free_port(), folder / "ready"
         ready.mkdir()
