@@ -45,7 +45,7 @@ def refresh(everyone: bool) -> None:
     done = readmodel.bring_up_to_date()
     awarded = incentives.award_due()
     db.session.commit()
-    click.echo(f"Refreshed {done} people; awarded {awarded} badge(s).")
+    click.echo(f"Refreshed {len(done)} people; awarded {awarded} badge(s).")
 
 
 @group.command("send-digests")

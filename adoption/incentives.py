@@ -73,9 +73,23 @@ def rule_text(rule: BadgeRule) -> str:
     return f"Use the CRM in {rule.weeks} different weeks after completing training."
 
 
-def _earners(rule: BadgeRule) -> set[int]:
+def _earners(rule: BadgeRule, among: list[int] | None) -> set[int]:
+    """Who meets the rule (among these people; None: everyone)."""
+    if among is not None:
+        found: set[int] = set()
+        for start in range(0, len(among), 2000):
+            found |= _earners_in(rule, among[start:start + 2000])
+        return found
+    return _earners_in(rule, None)
+
+
+def _earners_in(rule: BadgeRule, among: list[int] | None) -> set[int]:
+    def scoped(query, column):
+        return query.where(column.in_(among)) if among is not None else query
+
     if rule.kind == "path":
-        people = list(db.session.scalars(select(PersonState.person_id).where(PersonState.required > 0)))
+        people = list(db.session.scalars(scoped(select(PersonState.person_id).where(PersonState.required > 0),
+                                                PersonState.person_id)))
         found = set()
         for start in range(0, len(people), 2000):
             for pid, paths in courses_api.assigned_paths(people[start:start + 2000]).items():
@@ -83,23 +97,23 @@ def _earners(rule: BadgeRule) -> set[int]:
                     found.add(pid)
         return found
     if rule.kind == "quiz_first_time":
-        return set(db.session.scalars(select(FirstAttempt.person_id).where(
+        return set(db.session.scalars(scoped(select(FirstAttempt.person_id).where(
             FirstAttempt.course_id == rule.course_id, FirstAttempt.quiz_key == rule.quiz_key,
-            FirstAttempt.passed.is_(True))))
+            FirstAttempt.passed.is_(True)), FirstAttempt.person_id)))
     weeks = rule.weeks or 1
-    return set(db.session.scalars(select(PersonState.person_id).where(
-        PersonState.trained_on.is_not(None), PersonState.weeks_used >= weeks,
-        PersonState.used_after_training_days > 0)))
+    return set(db.session.scalars(scoped(select(PersonState.person_id).where(
+        PersonState.trained_on.is_not(None), PersonState.weeks_used_after_training >= weeks), PersonState.person_id)))
 
 
-def award_due() -> int:
-    """Award every active rule's badge to the active people who earned it and do not hold it; returns how many."""
+def award_due(person_ids: list[int] | None = None) -> int:
+    """Award every active rule's badge to the active people (these, or everyone) who earned it and do not hold
+    it; returns how many."""
     from adoption.badges import issue
 
     count = 0
     for rule in db.session.scalars(select(BadgeRule).where(BadgeRule.active.is_(True)).order_by(BadgeRule.id)):
         holders = set(db.session.scalars(select(Award.person_id).where(Award.rule_id == rule.id)))
-        fresh = sorted(_earners(rule) - holders)
+        fresh = sorted(_earners(rule, person_ids) - holders)
         if not fresh:
             continue
         for person in db.session.scalars(select(Person).where(Person.id.in_(fresh), Person.active.is_(True))):

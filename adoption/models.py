@@ -75,6 +75,7 @@ class PersonState(db.Model):
     last_used_on: Mapped[date | None] = mapped_column(Date, index=True)
     weeks_used: Mapped[int] = mapped_column(Integer, default=0)  # weeks (Mon-Sun) with any CRM use
     used_after_training_days: Mapped[int] = mapped_column(Integer, default=0)
+    weeks_used_after_training: Mapped[int] = mapped_column(Integer, default=0)
     lessons_required: Mapped[int] = mapped_column(Integer, default=0)
     lessons_done: Mapped[int] = mapped_column(Integer, default=0)
     quizzes_required: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,16 +37,16 @@ def waiting() -> int:
     return db.session.scalar(select(func.count()).select_from(DirtyPerson)) or 0
 
 
-def bring_up_to_date(most: int | None = None) -> int:
-    """Recompute queued people (all, or at most ``most``); the caller commits. Returns how many."""
-    done = 0
-    while most is None or done < most:
+def bring_up_to_date(most: int | None = None) -> list[int]:
+    """Recompute queued people (all, or at most ``most``); the caller commits. Returns their ids."""
+    done: list[int] = []
+    while most is None or len(done) < most:
         ids = list(db.session.scalars(select(DirtyPerson.person_id).order_by(DirtyPerson.person_id).limit(BATCH)))
         if not ids:
             break
         refresh(ids)
         db.session.execute(delete(DirtyPerson).where(DirtyPerson.person_id.in_(ids)))
-        done += len(ids)
+        done += ids
     return done
 
 
@@ -60,10 +60,10 @@ def refresh_due() -> str | None:
         row.full_refresh_on = today
         mark_dirty(db.session.scalars(select(Person.id).where(Person.active.is_(True))))
     done = bring_up_to_date(most=BATCH * 5)
-    awarded = incentives.award_due() if done else 0
+    awarded = incentives.award_due(done) if done else 0
     db.session.commit()
     if done or awarded:
-        return f"adoption: refreshed {done} people, awarded {awarded} badge(s)"
+        return f"adoption: refreshed {len(done)} people, awarded {awarded} badge(s)"
     return None
 
 
@@ -139,6 +139,7 @@ def refresh(person_ids: list[int], today: date | None = None) -> None:
         state.weeks_used = len({_week(d) for d in used})
         after = [d for d in used if state.trained_on is not None and d >= state.trained_on]
         state.used_after_training_days = len(after)
+        state.weeks_used_after_training = len({_week(d) for d in after})
         received, opened = aware.get(person_id, (0, None))
         state.announcements, state.announcements_opened = received, opened
         state.desire, state.kudos = desire.get(person_id), kudos.get(person_id, 0)

@@ -28,8 +28,8 @@ QUICK_REFRESH = 2000  # queued people a page brings up to date itself before rea
 def _catch_up() -> int:
     """Bring a few queued people up to date before reading (and award what they earned); many wait for the
     worker, and the page says so."""
-    if readmodel.waiting() <= QUICK_REFRESH and readmodel.bring_up_to_date():
-        incentives.award_due()
+    if readmodel.waiting() <= QUICK_REFRESH and (done := readmodel.bring_up_to_date()):
+        incentives.award_due(done)
         db.session.commit()
     return readmodel.waiting()
 

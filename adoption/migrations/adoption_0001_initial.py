@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('last_used_on', sa.Date(), nullable=True),
     sa.Column('weeks_used', sa.Integer(), nullable=False),
     sa.Column('used_after_training_days', sa.Integer(), nullable=False),
+    sa.Column('weeks_used_after_training', sa.Integer(), nullable=False),
     sa.Column('lessons_required', sa.Integer(), nullable=False),
     sa.Column('lessons_done', sa.Integer(), nullable=False),
     sa.Column('quizzes_required', sa.Integer(), nullable=False),
