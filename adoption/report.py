@@ -143,11 +143,24 @@ def adoption_on(day: date, *, job_role_ids=(), department_ids=(), manager_id: in
     return round(100.0 * (active or 0) / required, 1)
 
 
-def trend(weeks: int = 8, today: date | None = None, **scope) -> list[tuple[date, float | None]]:
-    """Adoption at the end of each of the last ``weeks`` weeks (the last point is today)."""
+def trend(weeks: int = 8, today: date | None = None, *, manager_id: int | None = None
+          ) -> list[tuple[date, float | None]]:
+    """Adoption at the end of each of the last ``weeks`` weeks (the last point is today), over the people required
+    now: one pass over the usage days of those weeks."""
     today = today or utcnow().date()
-    return [(today - timedelta(days=7 * n), adoption_on(today - timedelta(days=7 * n), **scope))
-            for n in range(weeks - 1, -1, -1)]
+    ends = [today - timedelta(days=7 * n) for n in range(weeks)]
+    people = _scope(select(Person.id).join(PersonState, PersonState.person_id == Person.id).where(
+        Person.active.is_(True), PersonState.required > 0), manager_id)
+    required = db.session.scalar(select(func.count()).select_from(people.subquery()))
+    if not required:
+        return [(end, None) for end in reversed(ends)]
+    week = case(*[(UsageDay.day > end - timedelta(days=7), n) for n, end in enumerate(ends)], else_=-1)
+    active = dict(db.session.execute(
+        select(week, func.count(distinct(UsageDay.person_id))).where(
+            UsageDay.day > ends[-1] - timedelta(days=7), UsageDay.day <= today,
+            (UsageDay.from_statements > 0) | (UsageDay.from_csv > 0), UsageDay.person_id.in_(people))
+        .group_by(week)).all())
+    return [(end, round(100.0 * active.get(n, 0) / required, 1)) for n, end in reversed(list(enumerate(ends)))]
 
 
 def readiness_by_team(*, manager_id: int | None = None) -> list[adkar.TeamReadiness]:

@@ -91,3 +91,11 @@ def test_usage_csv_problems_are_listed_by_line_and_nothing_is_written(org):
         raise AssertionError("the CSV was accepted")
     db.session.rollback()
     assert db.session.scalar(select(db.func.count()).select_from(UsageDay)) == before
+
+
+def test_the_trend_by_week(org):
+    today = utcnow().date()
+    # This week: t1, t3, t4 of 6 required; the week before (13 to 7 days ago): only o1 (10 days ago).
+    assert report.trend(3, today) == [(today - timedelta(days=14), 0.0), (today - timedelta(days=7), 16.7),
+                                      (today, 50.0)]
+    assert report.trend(1, today, manager_id=org.id("omar")) == [(today, 0.0)]
