@@ -13,6 +13,7 @@ plugin = Plugin(
     blueprints=("comms.views:bp", "comms.recognition_views:bp", "comms.automatic_views:bp"),
     models="comms.models",
     migrations="comms.migrations",
+    # campaigns' receivers; comms.receivers imports lifecycle's (comms.automatic_events) too
     receivers="comms.receivers",
     workers=("comms.campaigns:start_due", "comms.automatic:tick_due"),  # campaigns; lifecycle's automatic messages
     mail_renderers={"campaign": "comms.sending:render"},

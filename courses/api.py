@@ -371,6 +371,36 @@ def _build(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
+@dataclass(frozen=True)
+class WeakQuestion:
+    """A quiz question these people answer wrongly most often, with the lessons of its module (what teaches it)."""
+
+    course_id: int
+    course_title: str
+    quiz_title: str
+    prompt: str
+    topic: str
+    answered: int
+    right: int
+    lessons: tuple[str, ...]
+
+    @property
+    def share_right(self) -> float:
+        return self.right / self.answered if self.answered else 0.0
+
+
+def weakest_questions(person_ids: list[int], most: int = 5) -> list[WeakQuestion]:
+    """The ``most`` questions these people (a manager's team, say) got right least often in submitted attempts,
+    weakest first, over the newest version of each course (questions nobody answered are left out)."""
+    from courses.results import question_figures
+
+    if not person_ids:
+        return []
+    figures = question_figures(person_ids=person_ids)
+    return [WeakQuestion(f.course_id, f.course_title, f.quiz_title, f.prompt, f.topic, f.answered, f.right,
+                         tuple(f.lessons)) for f in figures[:most]]
+
+
 # --- Markdown (comms renders mail bodies with the lessons' renderer) -------------------------------------------------
 
 def render_markdown(text: str) -> str:

@@ -16,7 +16,7 @@ plugin = Plugin(
     receivers="governance.receivers",
     cli="governance.cli:group",
     migrations="governance.migrations",
-    workers=("governance.services_readmodel:refresh_due",),
+    workers=("governance.services_readmodel:refresh_due", "governance.services_auto:record_due"),
     home_panels=("governance.panels:warnings",),
     dependencies=("courses", "tracking"),
     menu=(MenuItem("Governance", "governance.dashboard", SEE_BOARD, order=60),

@@ -111,6 +111,9 @@ class GoalForm(FlaskForm):
                                      description="The training this goal depends on (hold Ctrl to pick several).")
     path_ids = SelectMultipleField("Linked learning paths", coerce=int, validators=[Optional()],
                                    description="Every course of a path counts as linked training.")
+    auto_metric = SelectField("Measured by", validators=[Optional()],
+                              description="An automatic metric records its value every day by itself; otherwise "
+                                          "values come by hand, CSV or the API.")
     job_role_ids = MultiCheckboxField("Job roles concerned (none: everyone)", coerce=int, validators=[Optional()])
     department_ids = MultiCheckboxField("Departments concerned (none: everyone)", coerce=int,
                                         validators=[Optional()])

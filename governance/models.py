@@ -149,6 +149,9 @@ class Goal(db.Model):
     target: Mapped[float] = mapped_column(Float)
     deadline: Mapped[date] = mapped_column(Date)
     direction: Mapped[str] = mapped_column(String(4), default="up")  # up | down: which way is better
+    # An automatic metric another plugin offers (lms.signals.goal_metrics_offered), e.g. "adoption.active_weekly":
+    # the worker records its value every day. None: values come by form, CSV or API.
+    auto_metric: Mapped[str | None] = mapped_column(String(80))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -195,7 +198,7 @@ class GoalValue(db.Model):
     goal_id: Mapped[int] = mapped_column(ForeignKey("governance_goal.id", ondelete="CASCADE"))
     measured_on: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(10), default="form")  # form | csv | api
+    source: Mapped[str] = mapped_column(String(10), default="form")  # form | csv | api | a plugin's name
     note: Mapped[str] = mapped_column(String(300), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     token_id: Mapped[int | None] = mapped_column(ForeignKey("governance_api_token.id", ondelete="SET NULL"))

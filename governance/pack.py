@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from governance import charts
 from governance import services_report as report
 from governance.charts import data_uri
-from governance.services_dashboard import Overview, agenda, last_decisions, overview
+from governance.services_dashboard import Overview, agenda, last_decisions, overview, sections
 from governance.services_goals import RULE
 
 
@@ -71,7 +71,7 @@ def pack_html(view: Overview | None = None) -> str:
     by_wave = report.gap_report("wave", goals=[line.goal for line in view.goals], on=view.on)
     return render_template(
         "governance/pack.html", view=view, by_role=by_role, by_wave=by_wave, meeting=meeting, decisions=decisions,
-        agenda=agenda(view), site=current_app.config["LMS_SITE_NAME"], rule=RULE,
+        agenda=agenda(view), site=current_app.config["LMS_SITE_NAME"], rule=RULE, sections=sections("pack"),
         department_chart=data_uri(department_chart(view.by_department)),
         trend_chart=data_uri(trend_chart(view.trend)),
         goal_charts={line.goal.id: data_uri(goal_chart(line, view.on)) for line in view.goals})

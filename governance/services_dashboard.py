@@ -106,3 +106,12 @@ def last_decisions() -> tuple[Meeting | None, list]:
     """The last held meeting and its decisions (for the pack)."""
     meeting = meetings_service.last_held()
     return meeting, list(meeting.decisions) if meeting else []
+
+
+def sections(where: str) -> list:
+    """What other plugins add to the sponsor dashboard (``where="dashboard"``) or the pack (``"pack"``), through
+    ``lms.signals.governance_sections`` (each a GovernanceSection whose HTML its plugin rendered and escaped)."""
+    from lms import signals
+
+    found = [answer for _receiver, answer in signals.governance_sections.send(None, where=where) if answer]
+    return sorted(found, key=lambda s: (s.order, s.title))

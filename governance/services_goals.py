@@ -53,6 +53,17 @@ class GoalInfo:
     path_ids: tuple[int, ...] = ()
     job_role_ids: tuple[int, ...] = ()
     department_ids: tuple[int, ...] = ()
+    auto_metric: str | None = None  # measured automatically by this metric (see automatic_metrics())
+
+
+def automatic_metrics() -> list[tuple[str, str]]:
+    """The (key, label) of every automatic metric other plugins offer (lms.signals.goal_metrics_offered)."""
+    from lms import signals
+
+    offered = []
+    for _receiver, answer in signals.goal_metrics_offered.send(None):
+        offered += list(answer or [])
+    return offered
 
 
 def _check(info: GoalInfo, goal_id: int | None) -> None:
@@ -91,6 +102,7 @@ def save_goal(info: GoalInfo, *, goal: Goal | None, actor_id: int | None) -> Goa
         value = getattr(info, name)
         setattr(goal, name, value.strip() if isinstance(value, str) else value)
     goal.description = info.description.strip()
+    goal.auto_metric = info.auto_metric or None
     goal.course_links = [GoalCourse(course_id=c) for c in sorted(set(info.course_ids))]
     goal.path_links = [GoalPath(path_id=p) for p in sorted(set(info.path_ids))]
     goal.job_roles = list(db.session.scalars(select(JobRole).where(JobRole.id.in_(info.job_role_ids)))) \

@@ -21,6 +21,7 @@ from lms.people.models import Person
 def dashboard() -> str:
     view = dashboard_service.overview()
     return render_template("governance/dashboard.html", view=view, pdf=pack.availability(), rule=goals_service.RULE,
+                           sections=dashboard_service.sections("dashboard"),
                            department_chart=data_uri(pack.department_chart(view.by_department)),
                            trend_chart=data_uri(pack.trend_chart(view.trend)))
 

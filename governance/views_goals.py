@@ -62,6 +62,7 @@ def _goal_form(goal=None) -> GoalForm:
     form = GoalForm(obj=goal) if goal else GoalForm()
     catalogue = courses_api.catalogue()
     form.owner_id.choices = choices([("", "— choose —"), *active_people()])
+    form.auto_metric.choices = choices([("", "Values recorded by hand, CSV or API"), *goals.automatic_metrics()])
     form.course_ids.choices = choices([(c.id, c.title) for c in catalogue.courses if c.kind != "remedial"])
     form.path_ids.choices = choices([(p.id, p.title) for p in catalogue.paths])
     form.job_role_ids.choices = choices([(r.id, r.name) for r in db.session.scalars(
@@ -83,7 +84,7 @@ def _info(form: GoalForm) -> goals.GoalInfo:
         direction=form.direction.data, unit=form.unit.data or "", description=form.description.data or "",
         owner_id=form.owner_id.data, course_ids=tuple(form.course_ids.data or ()),
         path_ids=tuple(form.path_ids.data or ()), job_role_ids=tuple(form.job_role_ids.data or ()),
-        department_ids=tuple(form.department_ids.data or ()))
+        department_ids=tuple(form.department_ids.data or ()), auto_metric=form.auto_metric.data or None)
 
 
 def _save(form: GoalForm, goal):

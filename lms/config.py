@@ -15,7 +15,7 @@ DEFAULTS: dict[str, Any] = {
     # "development", "production" or "testing".
     "LMS_ENV": "production",
     "LMS_DATABASE_URL": None,  # None: SQLite file ``rapport.db`` in the instance folder
-    "LMS_PLUGINS": ["courses", "tracking", "comms", "governance"],
+    "LMS_PLUGINS": ["courses", "tracking", "comms", "governance", "adoption"],
     "LMS_BASE_URL": None,  # None: http://127.0.0.1:5000, outside production
     "LMS_SITE_NAME": "Rapport",
     "LMS_MAIL_SENDER": "Rapport <no-reply@rapport.invalid>",

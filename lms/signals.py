@@ -10,7 +10,7 @@ once by the courses plugin, so that tracking, comms and governance read events w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from blinker import Namespace
 
@@ -141,6 +141,23 @@ class RemedialEvent:
     quiz: ItemRef
 
 
+@dataclass(frozen=True)
+class ActivityStatement:
+    """A statement about an Activity as tracking derived it (Rapport's own, or posted to /xapi/ by a CRM, an
+    authoring tool, ...): who (an account's ``(homePage, name)`` and/or an ``mailto:`` mbox), the verb, the activity
+    with its definition's type and name (first language), when (the statement's timestamp, else stored), and
+    whether it is voided already (its voiding statement came first)."""
+
+    statement_id: str
+    account: tuple[str, str] | None
+    mbox: str | None
+    verb_id: str
+    activity_id: str
+    activity_type: str | None
+    activity_name: str | None
+    timestamp: datetime
+    voided: bool = False
+
 
 @dataclass(frozen=True)
 class MailEvent:
@@ -217,6 +234,51 @@ progress_changed = _signals.signal("progress-changed", doc="""
 Progress projections (``tracking``) of these people changed: statements were derived, voided or rebuilt.
 kwargs: ``person_ids: list[int]``, ``activity_ids: list[str]`` (the activities whose rows changed; empty when
 statements recorded before these people joined became theirs: any of their rows may have changed).
+""")
+
+statements_derived = _signals.signal("statements-derived", doc="""
+Tracking derived a chunk of stored statements (exactly once each, in the transaction that derives them).
+kwargs: ``statements: list[ActivityStatement]`` (those whose object is an Activity) and ``voided_ids: list[str]``
+(the statements voided by voiding statements in this chunk). Adoption turns CRM usage statements into daily counts
+here, so its reports never scan the statement log.
+""")
+
+# --- governance asks other plugins (sender: None; receivers return values) -----------------------------------
+
+@dataclass(frozen=True)
+class MetricRequest:
+    """What governance asks an automatic goal metric for: its value on ``on`` for the goal's job roles and
+    departments (empty: everyone)."""
+
+    metric: str
+    job_role_ids: tuple[int, ...]
+    department_ids: tuple[int, ...]
+    on: date
+
+
+@dataclass(frozen=True)
+class GovernanceSection:
+    """A section another plugin adds to the sponsor dashboard or the governance pack: a title and its HTML (already
+    escaped / sanitised by the plugin that renders it)."""
+
+    title: str
+    html: str
+    order: int = 50
+
+
+goal_metrics_offered = _signals.signal("goal-metrics-offered", doc="""
+Governance builds the goal form. Receivers return a list of ``(metric key, label)`` a goal can be measured by
+automatically, the key prefixed by the plugin's name ("adoption.active_weekly").
+""")
+goal_metric_measured = _signals.signal("goal-metric-measured", doc="""
+Governance's worker records the day's value of each goal measured automatically. kwargs: ``request:
+MetricRequest``. The receiver that offers ``request.metric`` returns its value (a float), or None when it cannot
+say; others return None. Governance records it with the metric's plugin name as the value's source.
+""")
+governance_sections = _signals.signal("governance-sections", doc="""
+Governance renders the sponsor dashboard (``where="dashboard"``) or the governance pack (``where="pack"``).
+Receivers return a :class:`GovernanceSection` (or None); governance shows them in order, never importing the
+plugin that made them.
 """)
 
 # --- mail engagement (sender: None; emitted by the comms plugin) --------------------------------------------

@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import tincan
 from flask import current_app
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.signals import LearnerRef
 from tracking import statements
 from tracking.models import Progress
 from tracking.services_derive import catch_up as _catch_up
+from tracking.statements import Learner
 
 
 def catch_up() -> None:
@@ -71,3 +74,31 @@ def progress_of(person_ids: list[int], activity_ids: list[str] | None = None) ->
             query = query.where(Progress.activity_id.in_(activity_ids))
         found += [ProgressFact(*row) for row in db.session.execute(query)]
     return found
+
+
+EARNED_VERB = "http://id.tincanapi.com/verb/earned"
+BADGE_TYPE = "https://w3id.org/xapi/tla/activity-types/badge"
+
+
+def record_badge_earned(learner: LearnerRef, *, badge_id: str, badge_name: str, at: datetime) -> None:
+    """Record in this transaction's statement batch (stored with the learning events, when the caller commits) that
+    ``learner`` earned the badge ``badge_id`` (an IRI: its achievement's id), with the verb ``earned``."""
+    from tracking.receivers import _store
+
+    site = _site()
+    body = tincan.Statement(
+        actor=statements.agent(site, Learner(learner.person_id, learner.name, learner.email, learner.employee_id)),
+        verb=tincan.Verb(id=EARNED_VERB, display=tincan.LanguageMap({statements.LANGUAGE: "earned"})),
+        object=tincan.Activity(id=badge_id, definition=tincan.ActivityDefinition(
+            name=tincan.LanguageMap({statements.LANGUAGE: badge_name}), type=BADGE_TYPE)),
+        context=tincan.Context(platform=statements.PLATFORM, language=statements.LANGUAGE), timestamp=at)
+    _store(body.as_version("1.0.3"))
+
+
+def record_statements(bodies: list[dict]) -> None:
+    """Store statements another plugin built (the demo CRM's usage, say) with this transaction's batch, as Rapport's
+    own: validated, stored and derived when the caller commits, exactly like the learning events' statements."""
+    from tracking.receivers import _store
+
+    for body in bodies:
+        _store(body)

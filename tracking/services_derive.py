@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -20,8 +20,10 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DataError
 
+from lms import signals
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.signals import ActivityStatement
 from lms.types import utcnow
 from tracking.bulk import from_db_time, insert_many, lock_keys, micros, run_in
 from tracking.models import Activity, DeriveFailure, PendingStatement, Statement, StatementKey
@@ -63,6 +65,7 @@ class _Item:
     stored_us: int
     definitions: dict[str, dict]
     progress: Logged | None  # what its progress row takes from it (none when it is voided)
+    fact: ActivityStatement | None = None  # what ``statements_derived`` tells other plugins (Activity objects)
 
 
 class Logged(NamedTuple):
@@ -88,10 +91,20 @@ def _prepare_one(seq: int, body: dict, voided: bool, source: str | None = SYSTEM
     if kind == "Activity" and not voided and source is not None:
         progress = Logged(body["verb"]["id"], stored_timestamp(body["timestamp"]) or stored,
                           *outcome(body.get("result", {})), source)
+    fact = None
+    if kind == "Activity" and signals.statements_derived.receivers:
+        actor, definition = body["actor"], target.get("definition") or {}
+        account = actor.get("account")
+        names = definition.get("name") or {}
+        fact = ActivityStatement(
+            body["id"], (account.get("homePage", ""), account.get("name", "")) if account else None,
+            actor.get("mbox"), body["verb"]["id"], target["id"], definition.get("type"),
+            next(iter(names.values()), None) if isinstance(names, dict) else None,
+            stored_timestamp(body.get("timestamp") or body["stored"]) or stored, voided)
     return _Item(
         seq, body["id"], query_keys(body), (actor_key(body["actor"]), target["id"]) if kind == "Activity" else None,
         target["id"].lower() if kind == "StatementRef" else None, body["verb"]["id"] == VOIDED,
-        micros(stored), activity_definitions(body), progress)
+        micros(stored), activity_definitions(body), progress, fact)
 
 
 def _prepare(stored: list[tuple[int, bytes | str, bool, int | None]]) -> tuple[list[_Item], list[tuple[int, str]]]:
@@ -125,7 +138,8 @@ def _write(items: list[_Item]) -> None:
     # lock, the log has the last word: mark what is voided, and leave voided statements out of progress.
     mark_voided({item.target for item in items if item.voiding})
     apply_voids([item.id for item in items])
-    counted = [item.seq for item in items if item.progress]
+    counted = [item.seq for item in items if item.progress or item.fact]
+    voided: set[int] = set()
     if counted:
         voided = {seq for (seq,) in run_in("SELECT seq FROM xapi_statement WHERE voided = {mark} AND seq IN ({in})",
                                            counted, (True,))}
@@ -143,6 +157,18 @@ def _write(items: list[_Item]) -> None:
         if item.progress:
             fresh[item.pair].append(item.progress)
     project(fresh, voided_ids=[item.target for item in items if item.voiding])
+    _tell_others(items, voided)
+
+
+def _tell_others(items: list[_Item], voided_seqs: set[int]) -> None:
+    """Send ``statements_derived`` for this chunk (inside its transaction), when anyone listens."""
+    if not signals.statements_derived.receivers:
+        return
+    facts = [replace(item.fact, voided=True) if item.seq in voided_seqs and not item.fact.voided else item.fact
+             for item in items if item.fact is not None]
+    voided_ids = [item.target for item in items if item.voiding and item.target]
+    if facts or voided_ids:
+        signals.statements_derived.send(None, statements=facts, voided_ids=voided_ids)
 
 
 def derive_pending(limit: int | None = None) -> int:
