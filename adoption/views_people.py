@@ -3,7 +3,7 @@ coaching notes, nudges, the digest switch) and the learner's own page (readiness
 them, the leaderboard opt-out, the pulse survey)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +43,8 @@ def manager_page():
         notes={pid: coaching.notes_for(current_user, pid) for pid in team_ids},
         note_form=NoteForm(), button=ButtonForm(), switch=SwitchForm(),
         digest_on=settings.digest_on, my_digest=db.session.get(DigestOptOut, current_user.id) is None,
-        leaderboard=incentives.leaderboard(current_user.id) if settings.leaderboard_on else None, today=today)
+        leaderboard=incentives.leaderboard(current_user.id) if settings.leaderboard_on else None, today=today,
+        opened=request.args.get("person", type=int))  # whose notes to show open (after adding one)
 
 
 def _own(person_id: int) -> Person:
@@ -65,7 +66,7 @@ def add_note(person_id: int):
         flash("Note added. Only you and this person can read it.", "success")
     else:
         flash("Write the note first (at most 4,000 characters).", "error")
-    return redirect(url_for("adoption.manager_page") + f"#person-{person_id}")
+    return redirect(url_for("adoption.manager_page", person=person_id) + f"#person-{person_id}")
 
 
 @bp.route("/team/notes/<int:note_id>/delete", methods=["POST"])

@@ -29,6 +29,7 @@ def test_manager_page_report_readiness_and_badge_verification(org, page, artifac
     sign_in(page, "maria@example.com")
     page.goto("/adoption/team")
     expect(page.get_by_role("heading", name="Stewardship: your team")).to_be_visible()
+    page.locator(f"#person-{org.id('t2')} summary").click()  # the notes open on demand: one row per person
     page.get_by_label("New note about T2").fill("Trained, not using it: shadow Ana for a day")
     page.locator(f"#person-{org.id('t2')}").get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Only you and this person can read it.").first).to_be_visible()
