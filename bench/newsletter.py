@@ -215,7 +215,8 @@ def main() -> int:
            "LMS_SECRET_KEY": "bench-secret", "LMS_BASE_URL": "https://lms.example.com",
            "LMS_DATABASE_URL": f"sqlite:///{folder / 'rapport.db'}", "LMS_SMTP_HOST": "127.0.0.1",
            "LMS_MAIL_BATCH": os.environ.get("LMS_MAIL_BATCH", "100"),
-           "LMS_SMTP_CONNECTIONS": os.environ.get("LMS_SMTP_CONNECTIONS", "8"), "LMS_PLUGINS": "courses,tracking,comms"}
+           "LMS_SMTP_CONNECTIONS": os.environ.get("LMS_SMTP_CONNECTIONS", "16"),
+           "LMS_PLUGINS": "courses,tracking,comms"}
     server = None
     try:
         size = setup(env, args.recipients)
