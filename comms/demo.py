@@ -1,4 +1,5 @@
-"""The demo's comms, true of its records: the Northwind layout; a go-live announcement sent to Wave 1 ten days ago
+"""The demo's comms, true of its records: the Northwind layout; a rollout kick-off announcement sent to everyone
+five weeks ago that nearly everyone opened; a go-live announcement sent to Wave 1 ten days ago
 that most people opened and a third followed to the go-live guide (recorded through the same path as a real open or
 click, so the report, the awareness counts and the xAPI statements agree); a newsletter scheduled for next Monday
 09:00 Berlin time; and a draft reminder to "Wave 2 sales reps who have not completed the sales course".
@@ -19,6 +20,17 @@ from lms.extensions import db
 from lms.mail.models import OutgoingMail
 from lms.people.models import JobRole, RolloutWave
 from lms.types import utcnow
+
+KICK_OFF = """Hello {{ first_name }},
+
+Northwind is moving every customer contact, lead, opportunity and case into **one CRM**. Wave 1 goes live first,
+then Wave 2 and Wave 3; your manager, {{ manager }}, will tell you your team's date.
+
+Before then you will get a short learning path for your role: [My learning]({{ my_learning_url }}).
+Read [the go-live guide](https://intranet.northwind.example/crm/go-live) for what changes and why.
+
+The CRM Program Office
+"""
 
 ANNOUNCEMENT = """Hello {{ first_name }},
 
@@ -57,6 +69,27 @@ It takes about an hour; [start here]({{ my_learning_url }}).
 """
 
 
+def _sent(info, office, *, days_ago: int, opened: float, rng: random.Random) -> None:
+    """A campaign sent ``days_ago`` days ago that a share of its recipients opened and some followed (recorded
+    through the same path as a real open or click)."""
+    campaign = campaigns.save(info, campaign=None, actor=office)
+    campaigns.start(campaign, actor_id=office.id)
+    sent_at = utcnow() - timedelta(days=days_ago)
+    campaign.started_at = campaign.finished_at = sent_at
+    campaign.status = "finished"
+    db.session.execute(update(OutgoingMail).where(OutgoingMail.source == campaigns.SOURCE,
+                                                  OutgoingMail.source_id == campaign.id)
+                       .values(status="sent", attempts=1, sent_at=sent_at,
+                               smtp_reply="250 demo: handed to the relay before the demo began"),
+                       execution_options={"synchronize_session": False})
+    for mail_id in db.session.scalars(select(OutgoingMail.id).where(
+            OutgoingMail.source == campaigns.SOURCE, OutgoingMail.source_id == campaign.id).order_by(OutgoingMail.id)):
+        if rng.random() < opened:
+            engagement.record(mail_id, "open")
+            if rng.random() < 0.45:
+                engagement.record(mail_id, "click", "https://intranet.northwind.example/crm/go-live")
+
+
 def seed(people: dict) -> None:
     """Seed the story; ``people``: the demo logins by email (see ``lms.demo``)."""
     office = next((p for email, p in people.items() if email.startswith("office@")), None)
@@ -78,25 +111,13 @@ def seed(people: dict) -> None:
     laggards = audiences.save("Wave 2 sales reps without the sales course", rules, audience=None,
                               actor_id=office.id)
 
-    go_live = campaigns.save(campaigns.CampaignInfo(
-        "Wave 1 go-live", "{{ first_name }}, Wave 1 goes live on Monday", "announcement", ANNOUNCEMENT,
-        "CRM Program Office", wave1.id), campaign=None, actor=office)
-    campaigns.start(go_live, actor_id=office.id)
-    sent_at = utcnow() - timedelta(days=10)
-    go_live.started_at = go_live.finished_at = sent_at
-    go_live.status = "finished"
-    db.session.execute(update(OutgoingMail).where(OutgoingMail.source == campaigns.SOURCE,
-                                                  OutgoingMail.source_id == go_live.id)
-                       .values(status="sent", attempts=1, sent_at=sent_at,
-                               smtp_reply="250 demo: handed to the relay before the demo began"),
-                       execution_options={"synchronize_session": False})
     rng = random.Random(9)  # noqa: S311 (demo behaviour, not a secret)
-    for mail_id in db.session.scalars(select(OutgoingMail.id).where(
-            OutgoingMail.source == campaigns.SOURCE, OutgoingMail.source_id == go_live.id).order_by(OutgoingMail.id)):
-        if rng.random() < 0.78:
-            engagement.record(mail_id, "open")
-            if rng.random() < 0.45:
-                engagement.record(mail_id, "click", "https://intranet.northwind.example/crm/go-live")
+    _sent(campaigns.CampaignInfo(
+        "CRM rollout kick-off", "{{ first_name }}, our new CRM: what changes and when", "announcement", KICK_OFF,
+        "CRM Program Office", everyone.id), office, days_ago=35, opened=0.9, rng=rng)
+    _sent(campaigns.CampaignInfo(
+        "Wave 1 go-live", "{{ first_name }}, Wave 1 goes live on Monday", "announcement", ANNOUNCEMENT,
+        "CRM Program Office", wave1.id), office, days_ago=10, opened=0.78, rng=rng)
 
     newsletter = campaigns.save(campaigns.CampaignInfo(
         "Rollout news, week 3", "Rollout news for {{ department }}", "newsletter", NEWSLETTER, "CRM Program Office",
