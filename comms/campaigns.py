@@ -217,6 +217,13 @@ def progress(campaign: Campaign) -> Progress:
                     counts.remaining, round(recent / window, 1))
 
 
+def settle(campaign: Campaign) -> bool:
+    """Mark a sending campaign finished once nothing is left to send (pages call this, so does the worker)."""
+    if campaign.status != "running" or mail.counts(SOURCE, [campaign.id])[campaign.id].remaining:
+        return False
+    return _claim(campaign, ("running",), "finished", finished_at=utcnow())
+
+
 def start_due() -> str | None:
     """Worker step: start scheduled campaigns whose time has come, and mark finished those with nothing left."""
     now = utcnow()

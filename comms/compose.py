@@ -188,12 +188,25 @@ class Composer:
         self.site_name = site_name
         self._subject = _compile(message.subject, "subject", message.extra_names)
         self._body = _compile(message.body_markdown, "body", message.extra_names)
+        from comms.compose_fast import FastBody
+
+        self._fast = FastBody.build(message.body_markdown, self)
 
     def context(self, recipient: Recipient, extra: Mapping[str, str] | None) -> dict:
         return {"first_name": recipient.first_name, "last_name": recipient.last_name, "name": recipient.name,
                 "job_role": recipient.job_role, "department": recipient.department, "manager": recipient.manager,
                 "due": DueList(recipient.due), "extra": _Extra(extra or {}),
                 "my_learning_url": Url(self.base_url + courses_api.my_learning_path())}
+
+    def page(self, body: str, subject: str, pixel: str | None, preferences: str | None,
+             unsubscribe: str | None) -> str:
+        """The layout around a body of sanitised HTML (before its CSS is inlined)."""
+        return _LAYOUT.render(layout=self.layout, body=Markup(body),  # noqa: S704 (sanitised by nh3)
+                              subject=subject, site_name=self.site_name, pixel=pixel, preferences=preferences,
+                              unsubscribe=unsubscribe, company=self.layout.company_name or self.site_name)
+
+    def _personal_subject(self, recipient: Recipient, extra: Mapping[str, str] | None) -> str:
+        return " ".join(_run(self._subject["text"], self.context(recipient, extra), "subject").split())
 
     def personalise(self, recipient: Recipient, extra: Mapping[str, str] | None = None) -> tuple[str, str]:
         """(subject, personalised Markdown body); raises :class:`TemplateProblem`."""
@@ -204,17 +217,19 @@ class Composer:
     def render(self, recipient: Recipient, *, links: Links | None = None,
                extra: Mapping[str, str] | None = None) -> RenderedMail:
         links = links or Links()
-        subject, markdown_source = self.personalise(recipient, extra)
-        body = courses_api.render_markdown(markdown_source)
-        body = _HREF.sub(lambda m: m.group(1) + html_lib.escape(_tracked(links, html_lib.unescape(m.group(2))))
-                         + m.group(3), body)
+        preferences, unsubscribe, pixel = links.preferences(), links.unsubscribe(), links.pixel()
+        fast = self._fast
+        if fast is not None:
+            subject = self._personal_subject(recipient, extra)
+            html, markdown_source = fast.render(self.context(recipient, extra), links, subject, pixel, preferences,
+                                                unsubscribe)
+        else:
+            subject, markdown_source = self.personalise(recipient, extra)
+            body = courses_api.render_markdown(markdown_source)
+            body = _HREF.sub(lambda m: m.group(1) + html_lib.escape(_tracked(links, html_lib.unescape(
+                m.group(2)))) + m.group(3), body)
+            html = css_inline.inline(self.page(body, subject, pixel, preferences, unsubscribe))
         text = _text(markdown_source, links)
-        preferences, unsubscribe = links.preferences(), links.unsubscribe()
-        page = _LAYOUT.render(layout=self.layout, body=Markup(body),  # noqa: S704 (sanitised by nh3)
-                              subject=subject, site_name=self.site_name,
-                              pixel=links.pixel(), preferences=preferences, unsubscribe=unsubscribe,
-                              company=self.layout.company_name or self.site_name)
-        html = css_inline.inline(page)
         footer = [f"-- \n{self.layout.company_name or self.site_name}"]
         if self.layout.footer:
             footer.append(self.layout.footer)

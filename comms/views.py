@@ -85,6 +85,8 @@ def _composer(campaign: Campaign | None):
 
 def _page(campaign: Campaign | None, form: CampaignForm) -> str:
     preview = None
+    if campaign is not None and service.settle(campaign):
+        db.session.commit()
     if campaign is not None:
         try:
             rendered = composer(service.message(campaign)).render(sample_recipient(current_user),
@@ -147,21 +149,22 @@ def live_preview() -> Response:
     form.validate()
     try:
         rendered = _preview_of(_info(form))
-    except DomainError as error:
-        return _html_document(f"<p style=\"color:#a11\">{_escape(error.message)}</p>", 400)
+    except DomainError as error:  # the frame shows the problem; the request itself did what it should
+        return _html_document(f"<p style=\"color:#a11\">{_escape(error.message)}</p>")
     return _html_document(rendered.html or "")
 
 
 @bp.route("/preview.json", methods=["POST"])
 @office
 def live_preview_json():
-    """The subject and plain-text part of what the composer holds, or the problem that stops it."""
+    """The subject and plain-text part of what the composer holds, or the problem that stops it (``error``,
+    ``field``): a check the page runs as the text is typed, so a problem is an answer (200), not a failed request."""
     form = _form(None)
     form.validate()
     try:
         rendered = _preview_of(_info(form))
     except DomainError as error:
-        return jsonify(error=error.message, field=error.field), 400
+        return jsonify(error=error.message, field=error.field)
     return jsonify(subject=rendered.subject, text=rendered.text, error=None)
 
 
@@ -273,6 +276,8 @@ def delete(campaign_id: int):
 @office
 def progress(campaign_id: int):
     campaign = service.get(campaign_id)
+    if service.settle(campaign):
+        db.session.commit()
     p = service.progress(campaign)
     return jsonify(status=campaign.status, recipients=p.recipients, sent=p.sent, failed=p.failed, skipped=p.skipped,
                    cancelled=p.cancelled, remaining=p.remaining, per_second=p.per_second, percent=p.percent)

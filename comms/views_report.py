@@ -8,12 +8,15 @@ from flask import Response, render_template
 from comms import campaigns as service
 from comms.report import campaign_report, report_csv
 from comms.views import bp, office
+from lms.extensions import db
 
 
 @bp.route("/campaigns/<int:campaign_id>/report")
 @office
 def report(campaign_id: int) -> str:
     campaign = service.get(campaign_id)
+    if service.settle(campaign):
+        db.session.commit()
     return render_template("comms/report.html", report=campaign_report(campaign), campaign=campaign,
                            progress=service.progress(campaign))
 

@@ -120,3 +120,15 @@ def test_extra_values_personalise_and_names_cannot_inject_markdown(app, inbox, f
 def test_an_unknown_category_is_refused(app, ann):
     with pytest.raises(api.DomainError):
         api.send_to_people([ann.id], subject="S", body_markdown="B", category="spam", source="t")
+
+
+def test_a_body_with_blocks_takes_the_general_path_and_reads_the_same(app, inbox, ann):
+    loop = "Hi {{ first_name }}:\n\n{% for c in due %}- {{ c.title }}{{ ' (late)' if c.overdue }}\n{% endfor %}"
+    plain = "Hi {{ first_name }}:\n\n- Pipeline Basics"
+    for body in (loop, plain):
+        api.send_to_people([ann.id], subject="S", body_markdown=body, category="reminder", source="t")
+    db.session.commit()
+    deliver()
+    first, second = (m.get_body(("html",)).get_content() for m in inbox.messages)
+    assert "<li>Pipeline Basics</li>" in first and "<li>Pipeline Basics</li>" in second
+    assert inbox.text(0).split("--")[0] == inbox.text(1).split("--")[0]

@@ -60,7 +60,7 @@ def _campaign_copy(client, campaign_id: int) -> int:
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
-def test_pause_resume_and_cancel_move_what_has_not_gone(office_client, crowd, inbox, make_app):
+def test_pause_resume_and_cancel_move_what_has_not_gone(office_client, crowd, inbox):
     campaign_id = _campaign(office_client, crowd)
     act(office_client, campaign_id, "start")
     act(office_client, campaign_id, "pause")
@@ -69,9 +69,8 @@ def test_pause_resume_and_cancel_move_what_has_not_gone(office_client, crowd, in
     progress = office_client.get(f"/comms/campaigns/{campaign_id}/progress.json").json
     assert progress["remaining"] == 5 and progress["status"] == "paused"
     act(office_client, campaign_id, "resume")
-    small = make_app(LMS_MAIL_BATCH=2)
-    with small.app_context():
-        assert deliver(budget=0.001).sent == 2  # one batch of two, then the budget is spent
+    first_two = list(db.session.scalars(select(OutgoingMail.id).order_by(OutgoingMail.id).limit(2)))
+    assert deliver(first_two).sent == 2  # as if a worker had sent two when the office cancels
     act(office_client, campaign_id, "cancel")
     assert deliver().sent == 0
     progress = office_client.get(f"/comms/campaigns/{campaign_id}/progress.json").json

@@ -42,6 +42,27 @@ def test_a_view_without_a_declared_permission_is_caught_and_refused(make_app, fa
         assert client.get("/forgot-to-declare").status_code == 403
 
 
+def _comms_ids(person) -> dict[str, int]:
+    """A draft campaign to a saved audience, so the comms pages run their real code for every role."""
+    from comms.models import Audience, Campaign
+
+    audience = Audience(name="Sales", rules={"field": "department", "ids": [person.department_id]})
+    campaign = Campaign(name="News", subject="News", category="newsletter", body="Hi {{ first_name }}",
+                        audience=audience, status="draft", recipients=0, timezone="UTC")
+    db.session.add(campaign)
+    db.session.commit()
+    return {"campaign_id": campaign.id, "audience_id": audience.id}
+
+
+def _kudos_ids(person) -> dict[str, int]:
+    """A kudos on the wall, so the recognition pages run their real code for every role."""
+    from comms.api import post_kudos
+
+    kudos_id = post_kudos(author_id=person.id, text="Well done", person_id=person.id)
+    db.session.commit()
+    return {"kudos_id": kudos_id}
+
+
 def _url_args(rule, ids: dict[str, int]) -> dict:
     args = {}
     for name in rule.arguments:
@@ -94,7 +115,7 @@ def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role
     # pages answer their permission rather than "not in this deployment".
     app = make_app(WTF_CSRF_ENABLED=False, LMS_DEMO_MAILBOX=str(tmp_path))
     person = factory.person(permissions=[role] if role else [], department="Sales")
-    ids = {"person_id": person.id, "item_id": person.department_id}
+    ids = {"person_id": person.id, "item_id": person.department_id, **_comms_ids(person), **_kudos_ids(person)}
     client = app.test_client()
     problems = []
     with app.app_context():
