@@ -54,6 +54,15 @@ def _comms_ids(person) -> dict[str, int]:
     return {"campaign_id": campaign.id, "audience_id": audience.id}
 
 
+def _kudos_ids(person) -> dict[str, int]:
+    """A kudos on the wall, so the recognition pages run their real code for every role."""
+    from comms.api import post_kudos
+
+    kudos_id = post_kudos(author_id=person.id, text="Well done", person_id=person.id)
+    db.session.commit()
+    return {"kudos_id": kudos_id}
+
+
 def _url_args(rule, ids: dict[str, int]) -> dict:
     args = {}
     for name in rule.arguments:
@@ -106,7 +115,7 @@ def test_routes_answer_only_the_permissions_they_declare(make_app, factory, role
     # pages answer their permission rather than "not in this deployment".
     app = make_app(WTF_CSRF_ENABLED=False, LMS_DEMO_MAILBOX=str(tmp_path))
     person = factory.person(permissions=[role] if role else [], department="Sales")
-    ids = {"person_id": person.id, "item_id": person.department_id, **_comms_ids(person)}
+    ids = {"person_id": person.id, "item_id": person.department_id, **_comms_ids(person), **_kudos_ids(person)}
     client = app.test_client()
     problems = []
     with app.app_context():
