@@ -71,7 +71,7 @@ def test_a_campaign_reaches_every_recipient_exactly_once_through_outages_and_a_k
     statuses = Counter(db.session.scalars(select(OutgoingMail.status).where(OutgoingMail.source == "campaign")))
     assert statuses == {"sent": TOTAL}
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail).where(OutgoingMail.attempts > 1)) > 0
-    assert campaigns.start_due() is not None
+    campaigns.start_due()  # settles the campaign, unless a worker's own step has done it already
     assert db.session.get(Campaign, campaign.id).status == "finished"
     progress = campaigns.progress(db.session.get(Campaign, campaign.id))
     assert (progress.recipients, progress.sent, progress.remaining) == (TOTAL, TOTAL, 0)
