@@ -73,10 +73,16 @@ def seed(people: dict) -> None:
             if rng.random() < 0.85:
                 answer = rng.choice((1, 2, 2, 3)) if key == "sales.manager" else rng.choice((4, 4, 5))
                 db.session.add(PulseAnswer(survey_id=survey.id, person_id=person.id, answer=answer))
-    paths = courses_api.catalogue().paths
-    if paths:
-        incentives.save_rule(incentives.RuleInfo("Path finisher", f"Completed the {paths[0].title} path.", "path",
-                                                 path_id=paths[0].id, colour="#8250df"))
+    completed: dict[int, int] = {}
+    for assigned in courses_api.assigned_paths([p.id for p in everyone]).values():
+        for path in assigned:
+            if path.status == "completed":
+                completed[path.path_id] = completed.get(path.path_id, 0) + 1
+    titles = {p.id: p.title for p in courses_api.catalogue().paths}
+    if completed:  # the path most people have completed: its badge is awarded in the demo
+        path_id = max(completed, key=completed.get)
+        incentives.save_rule(incentives.RuleInfo("Path finisher", f"Completed the {titles[path_id]} path.", "path",
+                                                 path_id=path_id, colour="#8250df"))
     incentives.save_rule(incentives.RuleInfo("CRM habit", "Used the CRM in two different weeks after training.",
                                              "crm_weeks", weeks=2, colour="#1a7f37"))
     db.session.flush()
