@@ -21,8 +21,10 @@ def test_the_demo_story(app):
     idle = {key: len(report.trained_not_using(manager_id=m.id)) for key, m in managers.items()}
     assert idle["service.manager"] >= 3 and idle["service.manager"] == max(idle.values()), idle
     teams = {t.manager_id: t for t in report.readiness_by_team()}
-    barriers = {key: teams[m.id].barrier for key, m in managers.items() if m.id in teams}
-    assert "desire" in barriers.values(), barriers
-    assert barriers["service.manager"] != "desire"
+    desire = {key: teams[m.id].scores["desire"] for key, m in managers.items() if m.id in teams}
+    # One team does not want the CRM (Desire at 3 or below), the others do. (Its barrier point is Desire only once
+    # Awareness is above 3: comms' demo announcement decides that, and today few demo people opened it.)
+    assert sorted(d <= 3 for d in desire.values()) == [False, False, True], desire
+    assert desire["service.manager"] > 3
     assert db.session.scalar(select(func.count()).select_from(Award)) > 0
     assert incentives.leaderboard(managers["sales.manager"].id)
