@@ -3,7 +3,8 @@
 - the demo CRM has posted four weeks of usage statements (through tracking, as a CRM would);
 - Customer Service (Omar's team) is trained but has stopped using the CRM: its trained people last used it two to
   three weeks ago, so they fill "trained but not using";
-- Sales (Maria's team) uses the CRM but answered the pulse survey low: its readiness barrier is Desire;
+- the team most aware of the rollout (comms' demo announcement; Sales or Marketing) answered the pulse survey low:
+  its readiness barrier is Desire;
 - badges (a learning path, and two weeks of CRM use) are awarded, and the leaderboard has points.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from adoption import guide, incentives, readmodel
+from adoption import adkar, comms_link, guide, incentives, readmodel
 from adoption.models import BadgeRule, PulseAnswer, PulseSurvey
 from adoption.surveys import QUESTION
 from adoption.usage import crm_type, mark_dirty
@@ -68,15 +69,31 @@ def seed(people: dict) -> None:
     survey = PulseSurvey(question=QUESTION, recipients=len(everyone), sent_at=utcnow() - timedelta(days=10))
     db.session.add(survey)
     db.session.flush()
+    # The team that is most aware of the rollout (comms' demo announcement) but does not want it: barrier Desire.
+    aware = comms_link.awareness([p.id for p in everyone])
+
+    def awareness(team):
+        scores = [adkar.band(o / r) if r else 1 for r, o in (aware.get(p.id, (0, None)) for p in team)
+                  if o is not None]
+        return sum(scores) / len(scores) if scores else 0
+
+    unwilling = max((k for k in teams if k != "service.manager"), key=lambda k: awareness(teams[k]),
+                    default="sales.manager")
     for key, team in teams.items():
         for person in team:
             if rng.random() < 0.85:
-                answer = rng.choice((1, 2, 2, 3)) if key == "sales.manager" else rng.choice((4, 4, 5))
+                answer = rng.choice((1, 2, 2, 3)) if key == unwilling else rng.choice((4, 4, 5))
                 db.session.add(PulseAnswer(survey_id=survey.id, person_id=person.id, answer=answer))
-    paths = courses_api.catalogue().paths
-    if paths:
-        incentives.save_rule(incentives.RuleInfo("Path finisher", f"Completed the {paths[0].title} path.", "path",
-                                                 path_id=paths[0].id, colour="#8250df"))
+    completed: dict[int, int] = {}
+    for assigned in courses_api.assigned_paths([p.id for p in everyone]).values():
+        for path in assigned:
+            if path.status == "completed":
+                completed[path.path_id] = completed.get(path.path_id, 0) + 1
+    titles = {p.id: p.title for p in courses_api.catalogue().paths}
+    if completed:  # the path most people have completed: its badge is awarded in the demo
+        path_id = max(completed, key=completed.get)
+        incentives.save_rule(incentives.RuleInfo("Path finisher", f"Completed the {titles[path_id]} path.", "path",
+                                                 path_id=path_id, colour="#8250df"))
     incentives.save_rule(incentives.RuleInfo("CRM habit", "Used the CRM in two different weeks after training.",
                                              "crm_weeks", weeks=2, colour="#1a7f37"))
     db.session.flush()

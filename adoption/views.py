@@ -150,7 +150,11 @@ def badges_admin():
             return redirect(url_for("adoption.badges_admin"))
     rules = list(db.session.scalars(select(BadgeRule).order_by(BadgeRule.name)))
     awards = list(db.session.scalars(select(Award).order_by(Award.awarded_at.desc()).limit(200)))
-    return render_template("adoption/badges_admin.html", form=form, rules=rules, awards=awards,
+    from adoption.comms_link import kudos_url
+
+    kudos = {a.id: kudos_url(a.person_id, f"{a.person.name} earned the “{a.rule.name}” badge. Well done!")
+             for a in awards if a.revoked_at is None}
+    return render_template("adoption/badges_admin.html", form=form, rules=rules, awards=awards, kudos=kudos,
                            rule_text=incentives.rule_text, revoke_form=RevokeForm(), points_rule=incentives.POINTS_RULE,
                            settings=readmodel.settings()), 400 if form.is_submitted() else 200
 

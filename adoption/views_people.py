@@ -119,8 +119,12 @@ def mine():
     if survey is not None:
         answer_form.answer.data = surveys.answer_of(survey.id, current_user.id) or 3
     kudos = {a.id: comms_link.kudos_url(current_user.id, f"I earned the “{a.rule.name}” badge!") for a in awards}
+    board = None
+    if readmodel.settings().leaderboard_on and current_user.manager_id is not None:
+        board = incentives.leaderboard(current_user.manager_id)
     return render_template(
         "adoption/mine.html", state=state, adkar=adkar, scores=_scores(state), awards=awards, survey=survey,
+        leaderboard=board,
         answer_form=answer_form, opt_form=OptOutForm(opt_out=state.leaderboard_opt_out), kudos=kudos,
         notes=coaching.notes_for(current_user, current_user.id), points_rule=incentives.POINTS_RULE)
 

@@ -115,3 +115,16 @@ def test_awarding_records_an_xapi_statement(award, org):
 
 def test_a_badge_is_awarded_once(award, org):
     assert incentives.award_due() == 0
+
+
+def test_an_award_offers_a_kudos_post_on_the_recognition_wall(award, client, org, factory):
+    from comms import api as comms_api
+
+    login(client, factory.person(permissions=["program_office"]))
+    page = client.get("/adoption/badges").get_data(as_text=True)
+    wanted = comms_api.kudos_url(org.id("t1"), "T1 earned the “Sales path finisher” badge. Well done!")
+    assert wanted.replace("&", "&amp;") in page
+    signout(client)
+    login(client, org.people["t1"])
+    mine = client.get("/adoption/me").get_data(as_text=True)
+    assert "post kudos about it" in mine and "download the credential" in mine
