@@ -39,4 +39,8 @@ def test_demo_colleagues_are_part_way_through_and_their_learning_is_recorded(app
     completions = db.session.scalar(select(func.count()).select_from(Statement).where(
         Statement.verb_id == "http://adlnet.gov/expapi/verbs/completed", Statement.activity_id.contains("/lesson/")))
     assert completions == completed_lessons > 100
-    assert db.session.scalar(select(func.count()).select_from(Progress).where(Progress.person_id.is_(None))) == 0
+    # Every learning record is someone's (the demo CRM's usage statements name people by the CRM's own accounts,
+    # which adoption reads by employee id: they are not learning progress on Rapport's activities).
+    site = app.config["LMS_BASE_URL"].rstrip("/") + "/"
+    assert db.session.scalar(select(func.count()).select_from(Progress).where(
+        Progress.person_id.is_(None), Progress.activity_id.startswith(site))) == 0
