@@ -14,10 +14,10 @@ def _rules(app) -> set[str]:
     return {rule.rule for rule in app.url_map.iter_rules()}
 
 
-def test_all_four_plugins_are_installed_and_enabled_by_default(app):
-    assert set(plugin_module.available_plugins()) >= {"courses", "tracking", "comms", "governance"}
-    assert app.extensions["lms"].enabled == {"courses", "tracking", "comms", "governance"}
-    assert {"/learning/", "/tracking/", "/comms/", "/governance/"} <= _rules(app)
+def test_all_five_plugins_are_installed_and_enabled_by_default(app):
+    assert set(plugin_module.available_plugins()) >= {"courses", "tracking", "comms", "governance", "adoption"}
+    assert app.extensions["lms"].enabled == {"courses", "tracking", "comms", "governance", "adoption"}
+    assert {"/learning/", "/tracking/", "/comms/", "/governance/", "/adoption/"} <= _rules(app)
 
 
 def test_disabled_plugin_has_no_routes_menu_or_commands(make_app, factory):
