@@ -82,6 +82,7 @@ def serve(env: dict[str, str]) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # Ctrl+C reaches the children too: whoever ends first, this is a stop
     try:
         started.append(subprocess.Popen([PYTHON, "-m", "lms.mail.demo_mailbox", "--port", env["LMS_SMTP_PORT"],
                                          "--folder", env["LMS_DEMO_MAILBOX"]], cwd=ROOT, env=env))
@@ -95,7 +96,8 @@ def serve(env: dict[str, str]) -> int:
             time.sleep(0.2)
         names = ("the mail server", "the worker", "flask run")
         for name, process in zip(names, started, strict=True):
-            if process.poll() is not None and not stopping:
+            # -2 / 130: ended by the same Ctrl+C, seen before this process handled its own
+            if process.poll() is not None and not stopping and process.returncode not in (-signal.SIGINT, 130):
                 print(f"{name} stopped (exit code {process.returncode}); stopping the demo.", file=sys.stderr)
                 status = 1
     except KeyboardInterrupt:
