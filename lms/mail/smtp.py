@@ -80,6 +80,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
                                                   context=settings.tls_context())
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        _no_delay(smtp)
         smtp.ehlo()
         if settings.security == "starttls":
             smtp.starttls(context=settings.tls_context())
@@ -89,6 +90,13 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     except (OSError, smtplib.SMTPException) as exc:
         raise RelayUnavailable(f"{type(exc).__name__}: {exc}") from exc
     return smtp
+
+
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    """Send small writes at once: each message's final "." is a separate write after the hand-over commit, and with
+    Nagle's algorithm it would wait for the relay's delayed ACK of the message (about 40 ms on Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class Pool:
