@@ -15,6 +15,7 @@ import enum
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Envelope:
     sender: str  # envelope sender address
     recipient: str
     data: bytes  # dot-stuffed message ending in CRLF, without the final "."
+    message_id: str = ""  # its Message-ID header, recorded when it is handed over
 
 
 @dataclass(frozen=True)
@@ -251,11 +253,16 @@ class RateLimit:
         self.tokens = self.burst
         self.clock, self.sleep = clock, sleep
         self.stamp = clock()
+        self._lock = threading.Lock()  # a worker's senders share one bucket
 
     def wait(self, count: int) -> None:
         """Block until ``count`` messages may go (a round larger than the burst waits for a full bucket)."""
         if self.rate <= 0:
             return
+        with self._lock:
+            self._wait(count)
+
+    def _wait(self, count: int) -> None:
         needed = min(count, self.burst)
         while True:
             now = self.clock()
