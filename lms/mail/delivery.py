@@ -65,7 +65,7 @@ def deliver(ids: list[int] | None = None, *, budget: float = 10.0) -> DeliveryRe
     else:
         token, rows = outbox.claim(size, opts["lease"], ids)
         if rows:
-            batch = Batch(token, outbox.prepare(rows, report))
+            batch = Batch(token, outbox.prepare(rows, token, report))
             with Pool(smtp) as pool:
                 try:
                     _send(pool, batch, rate, opts, report, _commit_here)
@@ -105,7 +105,7 @@ def _commit_here(keys: list[int], token: str, message_ids: dict[int, str], pendi
     """Write the last round's outcomes and hand this round over, in one commit, in this thread."""
     with WRITING:
         try:
-            outbox.write_outcomes(pending, opts, report)
+            outbox.write_outcomes(pending, token, opts, report)
             owned = outbox.hand_over(keys, token, message_ids) if keys else set()
             db.session.commit()
         except BaseException:
@@ -172,7 +172,7 @@ class Ahead:
                     token, rows = outbox.claim(self.size, self.lease, None)
                     if not rows:
                         break
-                    self._put(Batch(token, outbox.prepare(rows, self.report)))
+                    self._put(Batch(token, outbox.prepare(rows, token, self.report)))
             except BaseException as exc:  # the senders stop; deliver() raises it
                 self.error = exc
                 self._stopping.set()
@@ -260,7 +260,7 @@ class Committer:
         with WRITING:
             try:
                 for request in group:
-                    outbox.write_outcomes(request.pending, request.opts, request.report)
+                    outbox.write_outcomes(request.pending, request.token, request.opts, request.report)
                     if request.keys:
                         request.owned = outbox.hand_over(request.keys, request.token, request.message_ids)
                 db.session.commit()

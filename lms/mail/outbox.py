@@ -100,12 +100,13 @@ def _claim_rows(limit: int, lease: float, ids: list[int] | None, token: str, now
     return claimed
 
 
-_SETTLE = (update(OutgoingMail.__table__).where(OutgoingMail.__table__.c.id == bindparam("key"))
+_SETTLE = (update(OutgoingMail.__table__).where(OutgoingMail.__table__.c.id == bindparam("key"),
+                                                 OutgoingMail.__table__.c.claimed_by == bindparam("token"))
            .values(status=bindparam("status"), last_error=bindparam("error"), next_attempt_at=bindparam("next"),
                    claimed_by=None, claimed_until=None))
 
 
-def prepare(rows: list[Row], report: DeliveryReport) -> list[Envelope]:
+def prepare(rows: list[Row], token: str, report: DeliveryReport) -> list[Envelope]:
     """Render what needs rendering and build each message; rows that will not be sent are settled here."""
     cfg = current_app.config
     sender = cfg["LMS_MAIL_SENDER"]
@@ -124,11 +125,12 @@ def prepare(rows: list[Row], report: DeliveryReport) -> list[Envelope]:
         elif not row.to_address.isascii() or "@" not in row.to_address:
             outcome = NotSent("failed", "the address cannot be used")
         if isinstance(outcome, NotSent):
-            settled.append({"key": row.id, "status": outcome.status, "error": outcome.reason, "next": now})
+            settled.append({"key": row.id, "token": token, "status": outcome.status, "error": outcome.reason,
+                            "next": now})
             setattr(report, outcome.status, getattr(report, outcome.status) + 1)
             continue
         if outcome is None and row.subject is None:  # no renderer answered (its plugin is disabled?)
-            settled.append({"key": row.id, "status": "queued", "next": now + timedelta(hours=1),
+            settled.append({"key": row.id, "token": token, "status": "queued", "next": now + timedelta(hours=1),
                             "error": f"nothing renders mail of {row.source!r} (is its plugin enabled?)"})
             continue
         if isinstance(outcome, RenderedMail):
@@ -193,13 +195,15 @@ _CONFIRMED = (update(OutgoingMail.__table__).where(OutgoingMail.__table__.c.id =
               .values(smtp_reply=bindparam("reply"), last_error=bindparam("error")))
 
 
-def write_outcomes(results: list[Result], opts: dict, report: DeliveryReport) -> None:
-    """Write a round's outcomes in the current transaction (the caller commits): the relay's reply of each sent
-    message in one statement; retries, bounces and failures row by row (they are few)."""
+def write_outcomes(results: list[Result], token: str, opts: dict, report: DeliveryReport) -> None:
+    """Write the outcomes of a round of the claim ``token`` in the current transaction (the caller commits): the
+    relay's reply of each sent message in one statement; retries, bounces and failures one by one (they are few),
+    each only if the row is still this claim's (a row whose lease ran out may have been sent by another worker
+    since: it must not be queued again)."""
     if not results:
         return
     replies = []
-    others: dict[int, Result] = {}
+    others = []
     for result in results:
         if result.outcome is Outcome.SENT:
             replies.append({"key": result.key, "reply": result.reply, "error": None})
@@ -209,44 +213,41 @@ def write_outcomes(results: list[Result], opts: dict, report: DeliveryReport) ->
             report.sent += 1
             report.unconfirmed += 1
         elif result.outcome is not Outcome.LOST_CLAIM:
-            others[result.key] = result
-    if replies:
+            others.append(result)
+    if replies:  # handed over by this claim: "sent" rows nobody else touches
         db.session.execute(_CONFIRMED, replies)
-    if others:
-        _write_refusals(others, opts, report)
-    db.session.flush()
+    for result in others:
+        _write_refusal(result, token, opts, report)
 
 
-def _write_refusals(by_key: dict[int, Result], opts: dict, report: DeliveryReport) -> None:
-    now = utcnow()
-    bounced = []
-    for row in db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(list(by_key)))):
-        result = by_key[row.id]
-        if row.status == "sending":
-            row.attempts += 1
-        row.claimed_by, row.claimed_until, row.sent_at = None, None, None
-        row.last_error = result.reply
-        if result.outcome is Outcome.TEMPORARY:
-            if row.attempts >= opts["attempts"]:
-                row.status = "failed"
-                report.failed += 1
-            else:
-                row.status = "queued"
-                row.next_attempt_at = now + timedelta(seconds=_backoff(opts["retry"], row.attempts))
-                report.retried += 1
-            continue
-        row.smtp_reply = result.reply  # a permanent refusal
-        if result.outcome is Outcome.PERMANENT:
-            row.status = "bounced"
-            bounced.append(row)
-            report.bounced += 1
+def _write_refusal(result: Result, token: str, opts: dict, report: DeliveryReport) -> None:
+    table = OutgoingMail.__table__
+    # before the hand-over the row is ours while the claim is; after it, it is the "sent" row we made
+    ours = (table.c.status == "sent") if result.handed_over else \
+        ((table.c.status == "sending") & (table.c.claimed_by == token))
+    row = db.session.execute(select(table.c.attempts, table.c.to_address, table.c.source)
+                             .where(table.c.id == result.key, ours)).first()
+    if row is None:
+        return
+    attempts = row.attempts + (0 if result.handed_over else 1)
+    values = {"attempts": attempts, "claimed_by": None, "claimed_until": None, "sent_at": None,
+              "last_error": result.reply}
+    if result.outcome is Outcome.TEMPORARY:
+        if attempts >= opts["attempts"]:
+            values["status"], counted = "failed", "failed"
         else:
-            row.status = "failed"
-            report.failed += 1
-    for row in bounced:
-        if suppression_for(row.to_address) is None and row.source != "test":
-            db.session.add(MailSuppression(email=row.to_address.lower(), reason="bounce", detail=row.smtp_reply or "",
-                                           mail_id=row.id))
+            values["status"], counted = "queued", "retried"
+            values["next_attempt_at"] = utcnow() + timedelta(seconds=_backoff(opts["retry"], attempts))
+    else:  # a permanent refusal
+        values["smtp_reply"] = result.reply
+        values["status"] = counted = "bounced" if result.outcome is Outcome.PERMANENT else "failed"
+    if db.session.execute(update(table).where(table.c.id == result.key, ours).values(**values)
+                          .returning(table.c.id)).first() is None:
+        return
+    setattr(report, counted, getattr(report, counted) + 1)
+    if counted == "bounced" and row.source != "test" and suppression_for(row.to_address) is None:
+        db.session.add(MailSuppression(email=row.to_address.lower(), reason="bounce", detail=result.reply,
+                                       mail_id=result.key))
         db.session.flush()
 
 

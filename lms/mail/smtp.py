@@ -44,6 +44,7 @@ class Result:
     key: int
     outcome: Outcome
     reply: str
+    handed_over: bool = False  # the reply came after the hand-over (to the final "."): the row says "sent"
 
 
 @dataclass(frozen=True)
@@ -209,17 +210,17 @@ def send_round(pool: Pool, envelopes: list[Envelope], hand_over: Callable[[list[
             smtp.send(b".\r\n")
             finishing.append((smtp, envelope))
         except (OSError, smtplib.SMTPException) as exc:
-            results[envelope.key] = Result(envelope.key, Outcome.UNCONFIRMED, f"{type(exc).__name__}: {exc}")
+            results[envelope.key] = Result(envelope.key, Outcome.UNCONFIRMED, f"{type(exc).__name__}: {exc}", True)
             smtp.close()
     for smtp, envelope in finishing:
         try:
             code, text = _reply(smtp)
         except (OSError, smtplib.SMTPException) as exc:
-            results[envelope.key] = Result(envelope.key, Outcome.UNCONFIRMED, f"{type(exc).__name__}: {exc}")
+            results[envelope.key] = Result(envelope.key, Outcome.UNCONFIRMED, f"{type(exc).__name__}: {exc}", True)
             smtp.close()
             continue
         outcome = Outcome.SENT if code == 250 else Outcome.PERMANENT if 500 <= code < 600 else Outcome.TEMPORARY
-        results[envelope.key] = Result(envelope.key, outcome, text)
+        results[envelope.key] = Result(envelope.key, outcome, text, True)
         if code == 421:
             smtp.close()
         else:
