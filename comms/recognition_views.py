@@ -9,6 +9,7 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from comms import recognition
+from lms.admin.forms import optional_int
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, login_required, requires_any
@@ -18,13 +19,9 @@ bp = Blueprint("recognition", __name__, url_prefix="/comms/recognition", templat
 PER_PAGE = 20
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class KudosForm(FlaskForm):
-    person = SelectField("About a person", coerce=_optional_int)
-    team = SelectField("… or about a team", coerce=_optional_int)
+    person = SelectField("About a person", coerce=optional_int)
+    team = SelectField("… or about a team", coerce=optional_int)
     text = TextAreaField("Kudos", validators=[DataRequired(message="Write a few words of recognition."),
                                               Length(max=recognition.MAX_TEXT)],
                          description="What they did well, in a sentence or two (plain text, at most 1,000 "
