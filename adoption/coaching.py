@@ -142,7 +142,7 @@ def send_digests(today: date | None = None) -> str | None:
             return None
         sent += 1
     db.session.commit()
-    return f"adoption: sent {sent} coaching digest(s)" if sent else None
+    return f"sent {sent} coaching digest(s)" if sent else None
 
 
 def set_digest(manager: Person, wanted: bool) -> None:
