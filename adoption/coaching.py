@@ -11,7 +11,7 @@ from adoption import comms_link, report
 from adoption.models import CoachingNote, DigestOptOut, DigestSent
 from adoption.readmodel import settings
 from courses import api as courses_api
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.people.models import Person, PersonPermission
 from lms.permissions import Permission
@@ -20,8 +20,8 @@ from lms.types import utcnow
 MAX_NOTE = 4000
 
 
-class NotYourPerson(DomainError):
-    status_code = 403
+class NotYourPerson(Forbidden):
+    pass
 
 
 def report_of(manager: Person, person_id: int) -> Person:

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 
 from comms.models_lifecycle import Kudos
 from lms.audit.services import record as audit
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.people.models import Person
 from lms.people.services import team_query
@@ -23,8 +23,8 @@ from lms.permissions import Permission
 MAX_TEXT = 1000
 
 
-class NotAllowed(DomainError):
-    status_code = 403
+class NotAllowed(Forbidden):
+    pass
 
 
 @dataclass(frozen=True)

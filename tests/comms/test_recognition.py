@@ -94,7 +94,13 @@ def test_the_author_and_the_program_office_delete_others_cannot(app, client, fac
     login(client, omar)
     assert "Delete" not in client.get("/comms/recognition/").get_data(as_text=True)
     response = post_form(client, f"/comms/recognition/{mine}/delete", {}, form_url="/comms/recognition/new")
-    assert response.status_code == 302  # refused with a message, nothing deleted
+    assert response.status_code == 403  # refused, saying why: not a redirect with a flash
+    assert "Only its author and the program office can delete a kudos." in response.get_data(as_text=True)
+    assert "<h1>403</h1>" in response.get_data(as_text=True)
+    response = post_form(client, f"/comms/recognition/{mine}/delete", {}, form_url="/comms/recognition/new",
+                         headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.json == {"error": "Only its author and the program office can delete a kudos."}
     assert db.session.get(Kudos, mine) is not None
     client = app.test_client()
     login(client, maria)
