@@ -63,7 +63,7 @@ def worker(once: bool, interval: float) -> None:
     from flask import current_app
 
     from lms.auth.throttle import forget_old
-    from lms.mail.services import deliver
+    from lms.mail.delivery import deliver
 
     while True:
         busy = False

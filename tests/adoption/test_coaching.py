@@ -8,7 +8,7 @@ from datetime import timedelta
 from adoption import coaching
 from adoption.models import DigestSent, PulseAnswer
 from lms.extensions import db
-from lms.mail.services import deliver
+from lms.mail.delivery import deliver
 from lms.types import utcnow
 from tests.adoption.conftest import as_, signout
 from tests.conftest import login, post_form

@@ -16,8 +16,8 @@ from courses.enrolment import assign_path_by_hand, enrol, today
 from courses.models import Enrolment, LearningPath, PathCourse
 from lms.extensions import db
 from lms.mail import kicker
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver
 from lms.people import services as people
 from lms.permissions import Permission
 from tests.conftest import login, post_form

@@ -11,8 +11,8 @@ from comms import api
 from comms import campaigns as service
 from comms.models import Campaign, Engagement
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver
 from lms.permissions import Permission
 from tests.comms.conftest import act, save_audience, save_campaign
 from tests.conftest import login, post_form

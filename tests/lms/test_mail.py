@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.mail import smtp as transport
+from lms.mail.delivery import deliver
 from lms.mail.models import MailSuppression, OutgoingMail
 from lms.mail.rendering import NotSent, RenderedMail
-from lms.mail.services import cancel, counts, deliver, hold, queue_mail, queue_rendered, release
+from lms.mail.services import cancel, counts, hold, queue_mail, queue_rendered, release
 from lms.people.models import Person
 from lms.types import utcnow
 
