@@ -16,7 +16,8 @@ What it does:
 3. **rapport**: one ``flask --app wsgi lms worker`` process sends the campaign (personalising each mail as it
    goes, links signed for its row, MIME) over ``LMS_SMTP_CONNECTIONS`` sessions (default here 32, shared by
    ``LMS_MAIL_SENDERS`` = 4 sending threads, batches of ``LMS_MAIL_BATCH`` = 128; each can be set in the
-   environment) until no row is left, every round handed over in a synchronous=FULL commit before its final "."; wall clock from the worker's start (Python and the app's start-up included) to
+   environment) until no row is left, every round handed over in a synchronous=FULL commit before its final ".";
+   wall clock from the worker's start (Python and the app's start-up included) to
    the last row settled; peak RSS of that worker (``ru_maxrss`` from ``os.wait4``).
 4. **smtplib**: one connection, ``sendmail`` in a loop, N messages of the rapport mails' mean size, prebuilt.
 5. The server's count is checked after each run (every message arrived, none twice).
