@@ -22,7 +22,6 @@ A request's own few mails (``ids``) are sent in the caller's thread, one batch, 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -80,14 +79,14 @@ def _deliver_ahead(smtp: SmtpSettings, rate: RateLimit, size: int, opts: dict, r
                    deadline: float) -> None:
     app = current_app._get_current_object()
     lanes = min(opts["senders"], smtp.connections)
-    sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))  # a sender waits less for the renderer's turn
     ahead = Ahead(app, size, opts["lease"], deadline=deadline)
-    committer = Committer(app)
-    senders = [Sender(app, ahead, committer, replace(smtp, connections=max(1, smtp.connections // lanes)), rate,
-                      opts) for _ in range(lanes)]
+    committer = Committer(app) if lanes > 1 else None  # one sender commits its own hand-overs
+    senders = [Sender(app, ahead, committer or _commit_here,
+                      replace(smtp, connections=max(1, smtp.connections // lanes)), rate, opts) for _ in range(lanes)]
     for sender in senders:
         sender.thread.join()
-    committer.stop()
+    if committer is not None:
+        committer.stop()
     for token in ahead.stop():  # claimed but not sent (the relay went down, an error): back to the queue at once
         outbox.release(token, next((s.report.relay_down for s in senders if s.report.relay_down), None)
                        or "the worker stopped before sending it", opts)
@@ -279,7 +278,7 @@ class Committer:
 class Sender:
     """A thread sending prepared batches over its own sessions."""
 
-    def __init__(self, app: Flask, ahead: Ahead, committer: Committer, smtp: SmtpSettings, rate: RateLimit,
+    def __init__(self, app: Flask, ahead: Ahead, committer, smtp: SmtpSettings, rate: RateLimit,
                  opts: dict) -> None:
         self.app, self.ahead, self.committer, self.smtp, self.rate, self.opts = app, ahead, committer, smtp, rate, opts
         self.report = DeliveryReport()
