@@ -192,8 +192,9 @@ def test_several_connections_send_each_mail_exactly_once(make_app, inbox):
         assert all(_mail(i).status == "sent" for i in ids)
 
 
-def test_several_senders_share_the_sessions_and_every_mail_keeps_its_reply_and_message_id(make_app, inbox):
-    app = make_app(LMS_SMTP_CONNECTIONS=6, LMS_MAIL_SENDERS=3, LMS_MAIL_BATCH=10)
+@pytest.mark.parametrize("senders", [1, 3])
+def test_senders_share_the_sessions_and_every_mail_keeps_its_reply_and_message_id(make_app, inbox, senders):
+    app = make_app(LMS_SMTP_CONNECTIONS=6, LMS_MAIL_SENDERS=senders, LMS_MAIL_BATCH=10)
     inbox.rcpt_reply = lambda address: "550 5.1.1 No such user" if address.startswith("refuse") else None
     with app.app_context():
         ids = [queue_mail(f"p{n}@example.com", f"Mail {n}", "Body").id for n in range(95)]
