@@ -149,16 +149,24 @@ def post_all(endpoint: str, auth: tuple[str, str], source, clients: int) -> floa
 
 
 CODE = """
-import json, statistics, time
+import json, os, statistics, time
 from lms import create_app
 from lms.extensions import db
 from tracking.services_derive import derive_pending
 app = create_app()
 with app.app_context():
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     while derive_pending():
         pass
     derived_s = time.perf_counter() - started
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     from sqlalchemy import func, select
     from adoption.models import UsageStatement, UsageDay
     counted = db.session.scalar(select(func.count()).select_from(UsageStatement))
@@ -203,6 +211,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="derive everything after posting (no background derive), "
+                        "under cProfile, and write its stats to FILE")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding subprocess
     args = parser.parse_args()
     if args.seed_only:
@@ -211,6 +221,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="rapport-adoption-"))
     try:
         env, key, secret = new_instance(folder, args.database_url)
+        if args.profile:
+            env = {**env, "LMS_XAPI_BACKGROUND_DERIVE": "false", "BENCH_PROFILE": str(Path(args.profile).resolve())}
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--seed-only", "--people", str(args.people)], cwd=REPO, env=env,
                        check=True)
