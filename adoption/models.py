@@ -37,6 +37,18 @@ class UsageDay(db.Model):
         return max(self.from_statements, self.from_csv)
 
 
+class UsageWeek(db.Model):
+    """The days of one week (its Monday) and of the week before on which a person used the CRM, as bits (see
+    :mod:`adoption.weeks`), kept from the usage days: the trend reads one row per person and week."""
+
+    __tablename__ = "adoption_usage_week"
+    __table_args__ = (Index("ix_adoption_usage_week_week", "week", "days", "person_id"), {"sqlite_with_rowid": False})
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+
+
 class UsageStatement(db.Model):
     """A usage statement that was counted, so that voiding it takes it out again (the log itself is never read)."""
 

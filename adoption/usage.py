@@ -20,7 +20,9 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from adoption.models import DirtyPerson, UnknownActor, UsageDay, UsageStatement
+from adoption import weeks
+from adoption.bulk import upsert
+from adoption.models import UnknownActor, UsageDay, UsageStatement
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import Person
@@ -53,36 +55,29 @@ def kind_of(fact: ActivityStatement) -> str:
     return f"{verb}:{record}"
 
 
-def _insert(model):
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def upsert_counts(deltas: dict[tuple[int, date, str], int], *, column: str, replace: bool = False) -> None:
-    """Add ``deltas`` to (or with ``replace``, set) the ``column`` count of each (person, day, kind)."""
+    """Add ``deltas`` to (or with ``replace``, set) the ``column`` count of each (person, day, kind), one statement
+    per chunk, and keep the weekly rows and the queue of people to refresh in step."""
     if not deltas:
         return
-    rows = [{"person_id": p, "day": d, "kind": k, "from_statements": 0, "from_csv": 0, column: n}
-            for (p, d, k), n in deltas.items()]
-    statement = _insert(UsageDay)
-    value = statement.excluded[column] if replace else getattr(UsageDay, column) + statement.excluded[column]
-    for start in range(0, len(rows), 1000):
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["person_id", "day", "kind"], set_={column: value}), rows[start:start + 1000])
+    keys = sorted(deltas)
+    other = "from_csv" if column == "from_statements" else "from_statements"
+    value = f"excluded.{column}" if replace else f"adoption_usage_day.{column} + excluded.{column}"
+    for start in range(0, len(keys), 1000):
+        upsert("adoption_usage_day", ("person_id", "day", "kind", column, other),
+               [(p, d, k, deltas[(p, d, k)], 0) for p, d, k in keys[start:start + 1000]],
+               pg_types=("integer", "date", "text", "integer", "integer"), conflict=("person_id", "day", "kind"),
+               update=f"{column} = {value}")
+    # A count that went up means use that day; one that went down or was set to 0 may leave none: recount those.
+    weeks.used({(p, d) for (p, d, _k), n in deltas.items() if n > 0})
+    weeks.recount({(p, d) for (p, d, _k), n in deltas.items() if n <= 0})
     mark_dirty({p for p, _d, _k in deltas})
 
 
 def mark_dirty(person_ids) -> None:
     ids = sorted(set(person_ids))
-    if not ids:
-        return
-    statement = _insert(DirtyPerson).on_conflict_do_nothing(index_elements=["person_id"])
     for start in range(0, len(ids), 1000):
-        db.session.execute(statement, [{"person_id": i} for i in ids[start:start + 1000]])
+        upsert("adoption_dirty", ("person_id",), [(i,) for i in ids[start:start + 1000]], pg_types=("integer",))
 
 
 def _people_for(facts: list[ActivityStatement]) -> dict[str, int]:
@@ -141,10 +136,11 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
                 unknown[actor[:300]] += 1
                 continue
             day, kind = fact.timestamp.date(), kind_of(fact)
-            rows.append({"statement_id": fact.statement_id, "person_id": person_id, "day": day, "kind": kind})
+            rows.append((fact.statement_id, person_id, day, kind))
             deltas[(person_id, day, kind)] += 1
         for chunk in _chunks(rows, 1000):
-            db.session.execute(UsageStatement.__table__.insert(), chunk)
+            upsert("adoption_usage_statement", ("statement_id", "person_id", "day", "kind"), chunk,
+                   pg_types=("text", "integer", "date", "text"))
         counted = len(rows)
         _note_unknown(unknown)
     if voided_ids:
