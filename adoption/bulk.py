@@ -6,8 +6,6 @@ statement), on PostgreSQL one ``INSERT ... SELECT FROM unnest(arrays)`` (a singl
 """
 from __future__ import annotations
 
-from datetime import date
-
 from lms.extensions import db
 
 
@@ -26,7 +24,8 @@ def dialect_insert(model):
 
 def upsert(table: str, columns: tuple[str, ...], rows: list[tuple], *, pg_types: tuple[str, ...],
            conflict: tuple[str, ...] = (), update: str = "") -> None:
-    """Insert ``rows`` (tuples in ``columns`` order; dates as :class:`date`). With ``update`` (SQL for the SET list,
+    """Insert ``rows`` (tuples in ``columns`` order; ``pg_types`` names their PostgreSQL types, and
+    "date" columns hold :class:`datetime.date`). With ``update`` (SQL for the SET list,
     ``excluded.<column>`` is the new row's value), a row whose ``conflict`` columns match an existing one updates
     it; without, such a row is left out. No two rows may share their ``conflict`` columns."""
     if not rows:
@@ -36,7 +35,13 @@ def upsert(table: str, columns: tuple[str, ...], rows: list[tuple], *, pg_types:
     connection = db.session.connection()
     if _sqlite():
         marks = ", ".join("?" * len(columns))
-        rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows]
+        dates = [i for i, kind in enumerate(pg_types) if kind == "date"]
+        if dates:  # as SQLAlchemy's Date stores them on SQLite; a chunk has few distinct days
+            columns_ = list(zip(*rows, strict=True))
+            for i in dates:
+                text = {day: day.isoformat() for day in set(columns_[i])}
+                columns_[i] = [text[day] for day in columns_[i]]
+            rows = list(zip(*columns_, strict=True))
         connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks}){tail}", rows)  # noqa: S608
         return
     arrays = ", ".join(f"%s::{kind}[]" for kind in pg_types)
