@@ -123,20 +123,21 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
     if usage:
         people = _people_for(usage)
         seen = set()
-        for chunk in _chunks([f.statement_id for f in usage]):
+        for chunk in _chunks([f.statement_id.lower() for f in usage]):
             seen |= set(db.session.scalars(select(UsageStatement.statement_id)
                                            .where(UsageStatement.statement_id.in_(chunk))))
         rows, unknown = [], defaultdict(int)
         for fact in usage:
-            if fact.statement_id in seen:
+            statement_id = fact.statement_id.lower()  # as the LRS stores it, and as voiding names it
+            if statement_id in seen:
                 continue
-            seen.add(fact.statement_id)
+            seen.add(statement_id)
             person_id, actor = _actor(fact, people)
             if person_id is None:
                 unknown[actor[:300]] += 1
                 continue
             day, kind = fact.timestamp.date(), kind_of(fact)
-            rows.append((fact.statement_id, person_id, day, kind))
+            rows.append((statement_id, person_id, day, kind))
             deltas[(person_id, day, kind)] += 1
         for chunk in _chunks(rows, 1000):
             upsert("adoption_usage_statement", ("statement_id", "person_id", "day", "kind"), chunk,
@@ -146,11 +147,11 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
     if voided_ids:
         for chunk in _chunks(sorted({v.lower() for v in voided_ids})):
             gone = db.session.execute(select(UsageStatement.person_id, UsageStatement.day, UsageStatement.kind)
-                                      .where(func.lower(UsageStatement.statement_id).in_(chunk))).all()
+                                      .where(UsageStatement.statement_id.in_(chunk))).all()
             for person_id, day, kind in gone:
                 deltas[(person_id, day, kind)] -= 1
             if gone:
-                db.session.execute(delete(UsageStatement).where(func.lower(UsageStatement.statement_id).in_(chunk)))
+                db.session.execute(delete(UsageStatement).where(UsageStatement.statement_id.in_(chunk)))
     upsert_counts({key: n for key, n in deltas.items() if n}, column="from_statements")
     return counted
 

@@ -1,4 +1,4 @@
-"""adoption: weekly active rows (adoption_usage_week), filled from the usage days
+"""adoption: weekly active rows (adoption_usage_week), filled from the usage days; counted statement ids in lower case
 
 Revision ID: adoption_0002
 Revises: adoption_0001
@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('person_id', 'week', name=op.f('pk_adoption_usage_week')),
         sqlite_with_rowid=False,
     )
+    # Voiding finds a counted statement by its id through the primary key: keep the ids as the LRS stores them.
+    op.execute("UPDATE adoption_usage_statement SET statement_id = lower(statement_id) "
+               "WHERE statement_id <> lower(statement_id)")
     op.create_index('ix_adoption_usage_week_week', 'adoption_usage_week', ['week', 'days', 'person_id'], unique=False)
     # The rows the usage days already give (the bits as in adoption.weeks, written out: a migration stays as it is).
     usage = sa.table('adoption_usage_day', sa.column('person_id', sa.Integer()), sa.column('day', sa.Date()),
