@@ -24,7 +24,7 @@ class UsageDay(db.Model):
     both ways is counted once."""
 
     __tablename__ = "adoption_usage_day"
-    __table_args__ = (Index("ix_adoption_usage_day_day", "day"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)  # SQLite: one b-tree in key order (a person's days together)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -53,6 +53,7 @@ class UsageStatement(db.Model):
     """A usage statement that was counted, so that voiding it takes it out again (the log itself is never read)."""
 
     __tablename__ = "adoption_usage_statement"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # SQLite: one b-tree (the id's), not a table and its index
 
     statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     person_id: Mapped[int] = mapped_column(Integer)
@@ -78,6 +79,8 @@ class PersonState(db.Model):
     from the usage days, courses, tracking and comms (see :mod:`adoption.readmodel`)."""
 
     __tablename__ = "adoption_person"
+    # The report's two lists (trained but not using, using but not trained) read this index alone.
+    __table_args__ = (Index("ix_adoption_person_training", "trained_on", "last_used_on", "required"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     required: Mapped[int] = mapped_column(Integer, default=0)  # required courses

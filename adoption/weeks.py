@@ -20,6 +20,9 @@ from lms.extensions import db
 
 WEEK = timedelta(days=7)
 COLUMNS, TYPES = ("person_id", "week", "days"), ("integer", "date", "integer")
+# Set the new bits; a row whose days are all marked already is not written again.
+GROW = ("days = adoption_usage_week.days | excluded.days "
+        "WHERE (adoption_usage_week.days | excluded.days) <> adoption_usage_week.days")
 
 
 def monday(day: date) -> date:
@@ -48,7 +51,7 @@ def used(days: set[tuple[int, date]]) -> None:
     rows = _bits(days)
     for chunk in _chunks(sorted(rows)):
         upsert("adoption_usage_week", COLUMNS, [(p, w, rows[(p, w)]) for p, w in chunk], pg_types=TYPES,
-               conflict=("person_id", "week"), update="days = adoption_usage_week.days | excluded.days")
+               conflict=("person_id", "week"), update=GROW)
 
 
 def recount(days: set[tuple[int, date]]) -> None:

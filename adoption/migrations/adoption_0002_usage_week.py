@@ -1,4 +1,6 @@
-"""adoption: weekly active rows (adoption_usage_week), filled from the usage days; counted statement ids in lower case
+"""adoption: weekly active rows (adoption_usage_week), filled from the usage days; counted statement ids in lower
+case; an index for the report's lists; on SQLite the usage days and counted statements become WITHOUT ROWID
+tables (one b-tree each)
 
 Revision ID: adoption_0002
 Revises: adoption_0001
@@ -18,7 +20,49 @@ branch_labels = None
 depends_on = None
 
 
+def _usage_day(metadata: sa.MetaData, name: str) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('kind', sa.String(length=80), nullable=False),
+        sa.Column('from_statements', sa.Integer(), nullable=False),
+        sa.Column('from_csv', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'], name='fk_adoption_usage_day_person_id_person',
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('person_id', 'day', 'kind', name='pk_adoption_usage_day'),
+        sqlite_with_rowid=False)
+
+
+def _usage_statement(metadata: sa.MetaData, name: str) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column('statement_id', sa.String(length=36), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('kind', sa.String(length=80), nullable=False),
+        sa.PrimaryKeyConstraint('statement_id', name='pk_adoption_usage_statement'),
+        sqlite_with_rowid=False)
+
+
+def _rebuild_without_rowid(name: str, build) -> None:
+    """SQLite: copy ``name`` into a WITHOUT ROWID table of the same columns and constraints, and swap them."""
+    bind = op.get_bind()
+    metadata = sa.MetaData()
+    sa.Table('person', metadata, sa.Column('id', sa.Integer(), primary_key=True))  # what the foreign key names
+    table = build(metadata, f'_new_{name}')
+    table.create(bind)
+    columns = ', '.join(column.name for column in table.columns)
+    op.execute(f'INSERT INTO _new_{name} ({columns}) SELECT {columns} FROM {name}')  # noqa: S608 - our names
+    op.execute(f'DROP TABLE {name}')
+    op.execute(f'ALTER TABLE _new_{name} RENAME TO {name}')
+
+
 def upgrade() -> None:
+    op.drop_index('ix_adoption_usage_day_day', table_name='adoption_usage_day')
+    if op.get_bind().dialect.name == 'sqlite':
+        _rebuild_without_rowid('adoption_usage_day', _usage_day)
+        _rebuild_without_rowid('adoption_usage_statement', _usage_statement)
     week = op.create_table(
         'adoption_usage_week',
         sa.Column('person_id', sa.Integer(), nullable=False),
@@ -32,6 +76,8 @@ def upgrade() -> None:
     # Voiding finds a counted statement by its id through the primary key: keep the ids as the LRS stores them.
     op.execute("UPDATE adoption_usage_statement SET statement_id = lower(statement_id) "
                "WHERE statement_id <> lower(statement_id)")
+    op.create_index('ix_adoption_person_training', 'adoption_person', ['trained_on', 'last_used_on', 'required'],
+                    unique=False)
     op.create_index('ix_adoption_usage_week_week', 'adoption_usage_week', ['week', 'days', 'person_id'], unique=False)
     # The rows the usage days already give (the bits as in adoption.weeks, written out: a migration stays as it is).
     usage = sa.table('adoption_usage_day', sa.column('person_id', sa.Integer()), sa.column('day', sa.Date()),
@@ -49,5 +95,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_adoption_person_training', table_name='adoption_person')
+    op.create_index('ix_adoption_usage_day_day', 'adoption_usage_day', ['day'], unique=False)
     op.drop_index('ix_adoption_usage_week_week', table_name='adoption_usage_week')
     op.drop_table('adoption_usage_week')
