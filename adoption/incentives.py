@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from adoption.bulk import dialect_insert
 from adoption.models import Award, BadgeRule, FirstAttempt, PersonState, PointsEntry
-from adoption.usage import _insert
 from courses import api as courses_api
 from lms.errors import DomainError
 from lms.extensions import db
@@ -22,7 +22,7 @@ POINTS_RULE = ("10 points a lesson, 20 a passed quiz (10 more at the first attem
 
 def grant(person_id: int, reason: str, points: int) -> None:
     """Give points once per reason (a repeated event gives nothing more)."""
-    db.session.execute(_insert(PointsEntry).on_conflict_do_nothing(index_elements=["person_id", "reason"]),
+    db.session.execute(dialect_insert(PointsEntry).on_conflict_do_nothing(index_elements=["person_id", "reason"]),
                        [{"person_id": person_id, "reason": reason[:200], "points": points}])
 
 

@@ -24,7 +24,7 @@ class UsageDay(db.Model):
     both ways is counted once."""
 
     __tablename__ = "adoption_usage_day"
-    __table_args__ = (Index("ix_adoption_usage_day_day", "day"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)  # SQLite: one b-tree in key order (a person's days together)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -37,10 +37,23 @@ class UsageDay(db.Model):
         return max(self.from_statements, self.from_csv)
 
 
+class UsageWeek(db.Model):
+    """The days of one week (its Monday) and of the week before on which a person used the CRM, as bits (see
+    :mod:`adoption.weeks`), kept from the usage days: the trend reads one row per person and week."""
+
+    __tablename__ = "adoption_usage_week"
+    __table_args__ = (Index("ix_adoption_usage_week_week", "week", "days", "person_id"), {"sqlite_with_rowid": False})
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+
+
 class UsageStatement(db.Model):
     """A usage statement that was counted, so that voiding it takes it out again (the log itself is never read)."""
 
     __tablename__ = "adoption_usage_statement"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # SQLite: one b-tree (the id's), not a table and its index
 
     statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     person_id: Mapped[int] = mapped_column(Integer)
@@ -66,6 +79,8 @@ class PersonState(db.Model):
     from the usage days, courses, tracking and comms (see :mod:`adoption.readmodel`)."""
 
     __tablename__ = "adoption_person"
+    # The report's two lists (trained but not using, using but not trained) read this index alone.
+    __table_args__ = (Index("ix_adoption_person_training", "trained_on", "last_used_on", "required"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     required: Mapped[int] = mapped_column(Integer, default=0)  # required courses

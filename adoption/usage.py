@@ -20,7 +20,9 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from adoption.models import DirtyPerson, UnknownActor, UsageDay, UsageStatement
+from adoption import weeks
+from adoption.bulk import upsert
+from adoption.models import UnknownActor, UsageDay, UsageStatement
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import Person
@@ -53,36 +55,29 @@ def kind_of(fact: ActivityStatement) -> str:
     return f"{verb}:{record}"
 
 
-def _insert(model):
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def upsert_counts(deltas: dict[tuple[int, date, str], int], *, column: str, replace: bool = False) -> None:
-    """Add ``deltas`` to (or with ``replace``, set) the ``column`` count of each (person, day, kind)."""
+    """Add ``deltas`` to (or with ``replace``, set) the ``column`` count of each (person, day, kind), one statement
+    per chunk, and keep the weekly rows and the queue of people to refresh in step."""
     if not deltas:
         return
-    rows = [{"person_id": p, "day": d, "kind": k, "from_statements": 0, "from_csv": 0, column: n}
-            for (p, d, k), n in deltas.items()]
-    statement = _insert(UsageDay)
-    value = statement.excluded[column] if replace else getattr(UsageDay, column) + statement.excluded[column]
-    for start in range(0, len(rows), 1000):
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["person_id", "day", "kind"], set_={column: value}), rows[start:start + 1000])
+    keys = sorted(deltas)
+    other = "from_csv" if column == "from_statements" else "from_statements"
+    value = f"excluded.{column}" if replace else f"adoption_usage_day.{column} + excluded.{column}"
+    for start in range(0, len(keys), 1000):
+        upsert("adoption_usage_day", ("person_id", "day", "kind", column, other),
+               [(p, d, k, deltas[(p, d, k)], 0) for p, d, k in keys[start:start + 1000]],
+               pg_types=("integer", "date", "text", "integer", "integer"), conflict=("person_id", "day", "kind"),
+               update=f"{column} = {value}")
+    # A count that went up means use that day; one that went down or was set to 0 may leave none: recount those.
+    weeks.used({(p, d) for (p, d, _k), n in deltas.items() if n > 0})
+    weeks.recount({(p, d) for (p, d, _k), n in deltas.items() if n <= 0})
     mark_dirty({p for p, _d, _k in deltas})
 
 
 def mark_dirty(person_ids) -> None:
     ids = sorted(set(person_ids))
-    if not ids:
-        return
-    statement = _insert(DirtyPerson).on_conflict_do_nothing(index_elements=["person_id"])
     for start in range(0, len(ids), 1000):
-        db.session.execute(statement, [{"person_id": i} for i in ids[start:start + 1000]])
+        upsert("adoption_dirty", ("person_id",), [(i,) for i in ids[start:start + 1000]], pg_types=("integer",))
 
 
 def _people_for(facts: list[ActivityStatement]) -> dict[str, int]:
@@ -128,33 +123,35 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
     if usage:
         people = _people_for(usage)
         seen = set()
-        for chunk in _chunks([f.statement_id for f in usage]):
+        for chunk in _chunks([f.statement_id.lower() for f in usage]):
             seen |= set(db.session.scalars(select(UsageStatement.statement_id)
                                            .where(UsageStatement.statement_id.in_(chunk))))
         rows, unknown = [], defaultdict(int)
         for fact in usage:
-            if fact.statement_id in seen:
+            statement_id = fact.statement_id.lower()  # as the LRS stores it, and as voiding names it
+            if statement_id in seen:
                 continue
-            seen.add(fact.statement_id)
+            seen.add(statement_id)
             person_id, actor = _actor(fact, people)
             if person_id is None:
                 unknown[actor[:300]] += 1
                 continue
             day, kind = fact.timestamp.date(), kind_of(fact)
-            rows.append({"statement_id": fact.statement_id, "person_id": person_id, "day": day, "kind": kind})
+            rows.append((statement_id, person_id, day, kind))
             deltas[(person_id, day, kind)] += 1
         for chunk in _chunks(rows, 1000):
-            db.session.execute(UsageStatement.__table__.insert(), chunk)
+            upsert("adoption_usage_statement", ("statement_id", "person_id", "day", "kind"), chunk,
+                   pg_types=("text", "integer", "date", "text"))
         counted = len(rows)
         _note_unknown(unknown)
     if voided_ids:
         for chunk in _chunks(sorted({v.lower() for v in voided_ids})):
             gone = db.session.execute(select(UsageStatement.person_id, UsageStatement.day, UsageStatement.kind)
-                                      .where(func.lower(UsageStatement.statement_id).in_(chunk))).all()
+                                      .where(UsageStatement.statement_id.in_(chunk))).all()
             for person_id, day, kind in gone:
                 deltas[(person_id, day, kind)] -= 1
             if gone:
-                db.session.execute(delete(UsageStatement).where(func.lower(UsageStatement.statement_id).in_(chunk)))
+                db.session.execute(delete(UsageStatement).where(UsageStatement.statement_id.in_(chunk)))
     upsert_counts({key: n for key, n in deltas.items() if n}, column="from_statements")
     return counted
 

@@ -149,16 +149,24 @@ def post_all(endpoint: str, auth: tuple[str, str], source, clients: int) -> floa
 
 
 CODE = """
-import json, statistics, time
+import json, os, statistics, time
 from lms import create_app
 from lms.extensions import db
 from tracking.services_derive import derive_pending
 app = create_app()
 with app.app_context():
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     while derive_pending():
         pass
     derived_s = time.perf_counter() - started
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     from sqlalchemy import func, select
     from adoption.models import UsageStatement, UsageDay
     counted = db.session.scalar(select(func.count()).select_from(UsageStatement))
@@ -171,11 +179,17 @@ with app.app_context():
     readmodel.bring_up_to_date()
     db.session.commit()
     refresh_s = time.perf_counter() - started
+    parts = {"by_team": [], "trained_not_using": [], "using_not_trained": [], "trend_8_weeks": []}
+    def timed(name, job):
+        started = time.perf_counter()
+        result = job()
+        parts[name].append(time.perf_counter() - started)
+        return result
     def the_report():
-        rows, total = report.adoption_rows("team")
-        report.trained_not_using()
-        report.using_not_trained()
-        report.trend(8)
+        rows, total = timed("by_team", lambda: report.adoption_rows("team"))
+        timed("trained_not_using", report.trained_not_using)
+        timed("using_not_trained", report.using_not_trained)
+        timed("trend_8_weeks", lambda: report.trend(8))
         return total
     def readiness():
         return report.readiness_by_team()
@@ -187,9 +201,11 @@ with app.app_context():
             result = job()
             runs.append(time.perf_counter() - started)
         timings[name] = statistics.median(runs)
+    medians = {name: statistics.median(runs) for name, runs in parts.items()}
     total = the_report()
     print(json.dumps({"derived_s": derived_s, "counted": counted, "usage_days": days, "refresh_s": refresh_s,
-                      "report_s": timings["report"], "readiness_s": timings["readiness"], "teams": len(readiness()),
+                      "report_s": timings["report"], "readiness_s": timings["readiness"], "parts": medians,
+                      "teams": len(readiness()),
                       "required": total.required, "active_7": total.active_7, "active_28": total.active_28}))
 """
 
@@ -203,6 +219,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="derive everything after posting (no background derive), "
+                        "under cProfile, and write its stats to FILE")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)  # the seeding subprocess
     args = parser.parse_args()
     if args.seed_only:
@@ -211,6 +229,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="rapport-adoption-"))
     try:
         env, key, secret = new_instance(folder, args.database_url)
+        if args.profile:
+            env = {**env, "LMS_XAPI_BACKGROUND_DERIVE": "false", "BENCH_PROFILE": str(Path(args.profile).resolve())}
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--seed-only", "--people", str(args.people)], cwd=REPO, env=env,
                        check=True)
@@ -245,6 +265,7 @@ def main() -> int:
     print(f"  report: {figures['required']:,} required, {figures['active_7']:,} active 7 days, "
           f"{figures['active_28']:,} active 28 days; {figures['teams']:,} teams; goal < 1 s each: "
           f"{'met' if max(figures['report_s'], figures['readiness_s']) < 1 else 'not met'}")
+    print("  report parts (median of 3, s): " + ", ".join(f"{k} {v:.3f}" for k, v in figures["parts"].items()))
     print(f"adoption: people={args.people} statements={args.statements} ingest_per_s={args.statements / ingest:.0f} "
           f"report_s={figures['report_s']:.3f} readiness_s={figures['readiness_s']:.3f}")
     return 0 if figures["counted"] == args.statements else 1
