@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy.pool import NullPool
 
 from lms import create_app
 from lms.extensions import db
@@ -207,6 +209,84 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.remove()
+
+
+DEMO_PASSWORD = "demo password 1"
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """The demo organisation, seeded once per session into a database of its own (never used by a test directly:
+    each test gets a copy through ``demo_app``)."""
+
+    url: str
+    output: str  # what ``flask lms demo --password ...`` printed
+
+
+def _postgres_server(url: str):
+    """An engine on the server's maintenance database, for CREATE/DROP DATABASE (which cannot run in a transaction)."""
+    url = make_url(url).set(drivername="postgresql+psycopg", database="postgres")
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _recreate_postgres(url: str, database: str, template: str | None = None) -> str:
+    server = _postgres_server(url)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"' + (f' TEMPLATE "{template}"' if template else "")))
+    server.dispose()
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def demo_seed(base_config, database_url, tmp_path_factory) -> DemoSeed:
+    """``flask lms demo`` once per session (it takes a while), on the test database's engine (SQLite or PostgreSQL)."""
+    if database_url.startswith("sqlite"):
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "demo.db")
+    else:
+        url = _recreate_postgres(database_url, make_url(database_url).database + "_demo")
+    app = _make_app({**base_config, "LMS_DATABASE_URL": url})
+    with app.app_context():  # as the app fixture has one
+        result = app.test_cli_runner().invoke(args=["lms", "demo", "--password", DEMO_PASSWORD])
+        assert result.exit_code == 0, result.output
+        assert "Demo organisation seeded" in result.output, result.output
+        from lms.mail import kicker
+
+        kicker.drain(app)
+        db.session.remove()
+        db.engine.dispose()  # no connection left open on the template
+    return DemoSeed(url=url, output=result.output)
+
+
+@pytest.fixture()
+def demo_app(base_config, demo_seed, tmp_path):
+    """An app on a fresh copy of the seeded demo database, inside an app context (as ``app`` is); the copy is the
+    test's to change. Use it in a module as ``app``: ``@pytest.fixture() def app(demo_app): return demo_app``."""
+    if demo_seed.url.startswith("sqlite"):
+        url = "sqlite:///" + str(tmp_path / "demo.db")
+        source, copy = sqlite3.connect(make_url(demo_seed.url).database), sqlite3.connect(make_url(url).database)
+        try:
+            source.backup(copy)  # consistent whatever is still in the write-ahead log
+        finally:
+            source.close()
+            copy.close()
+    else:
+        url = _recreate_postgres(demo_seed.url, make_url(demo_seed.url).database + "_copy",
+                                 template=make_url(demo_seed.url).database)
+    app = _make_app({**base_config, "LMS_DATABASE_URL": url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+    from lms.mail import kicker
+
+    kicker.drain(app)
+    with app.app_context():
+        db.engine.dispose()
+    if not url.startswith("sqlite"):
+        server = _postgres_server(url)
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        server.dispose()
 
 
 @dataclass
