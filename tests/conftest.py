@@ -2,6 +2,7 @@
 factories for people and organisation, and helpers that sign in and post forms with their CSRF token."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -128,6 +129,16 @@ def base_config(database_url, instance_path, smtp_server) -> dict:
     }
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """The argon2 hash of a password, made once per session: argon2 takes a good part of a second per hash by
+    design, and the tests make people by the hundred. People made with the same password share its hash; each
+    still signs in through the real verification."""
+    from lms.auth.services import hash_password
+
+    return hash_password(password)
+
+
 class IsolatedClient(FlaskClient):
     """Each request gets its own app context, as in production: its own ``g`` and database session,
     even while the test itself holds an app context (pytest-flask pushes one)."""
@@ -238,8 +249,15 @@ def _recreate_postgres(url: str, database: str, template: str | None = None) -> 
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
+def _drop_postgres(url: str) -> None:
+    server = _postgres_server(url)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    server.dispose()
+
+
 @pytest.fixture(scope="session")
-def demo_seed(base_config, database_url, tmp_path_factory) -> DemoSeed:
+def demo_seed(base_config, database_url, tmp_path_factory) -> Iterator[DemoSeed]:
     """``flask lms demo`` once per session (it takes a while), on the test database's engine (SQLite or PostgreSQL)."""
     if database_url.startswith("sqlite"):
         url = "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "demo.db")
@@ -255,7 +273,9 @@ def demo_seed(base_config, database_url, tmp_path_factory) -> DemoSeed:
         kicker.drain(app)
         db.session.remove()
         db.engine.dispose()  # no connection left open on the template
-    return DemoSeed(url=url, output=result.output)
+    yield DemoSeed(url=url, output=result.output)
+    if not url.startswith("sqlite"):
+        _drop_postgres(url)
 
 
 @pytest.fixture()
@@ -283,10 +303,7 @@ def demo_app(base_config, demo_seed, tmp_path):
     with app.app_context():
         db.engine.dispose()
     if not url.startswith("sqlite"):
-        server = _postgres_server(url)
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        server.dispose()
+        _drop_postgres(url)
 
 
 @dataclass
@@ -323,15 +340,13 @@ class Factory:
                department: str | None = "Sales", wave: str | None = None, manager: Person | None = None,
                email: str | None = None, name: str | None = None, employee_id: str | None = None,
                hire_date: date | None = None, active: bool = True) -> Person:
-        from lms.auth.services import hash_password
-
         self.counter += 1
         person = Person(
             email=email or f"person{self.counter}@example.com", name=name or f"Person {self.counter}",
             employee_id=employee_id or f"T{self.counter:05d}", job_role=self.job_role(role) if role else None,
             department=self.department(department) if department else None,
             wave=self.wave(wave) if wave else None, manager=manager, hire_date=hire_date, active=active,
-            password_hash=hash_password(password) if password else None,
+            password_hash=password_hash(password) if password else None,
             permission_rows=[PersonPermission(permission=Permission(p).value) for p in permissions],
         )
         db.session.add(person)
