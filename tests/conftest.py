@@ -5,15 +5,19 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import socket
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -27,6 +31,7 @@ from lms.people.models import Department, JobRole, Person, PersonPermission, Rol
 from lms.permissions import Permission
 
 PASSWORD = "correct horse battery"
+SHM = "/dev/shm"  # noqa: S108 (a folder made with mkdtemp, not a fixed file)
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -102,10 +107,27 @@ def inbox(smtp_server) -> Inbox:
     return smtp_server[1]
 
 
+@contextmanager
+def _sqlite_folder(tmp_path_factory, name: str) -> Iterator[Path]:
+    """A folder for a test SQLite database: in memory-backed /dev/shm where there is one (the same SQLite, WAL and
+    FULL sync, but a commit costs microseconds instead of a disk flush), else under pytest's temporary folder."""
+    if not (os.path.isdir(SHM) and os.access(SHM, os.W_OK)):
+        yield tmp_path_factory.mktemp(name)
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"rapport-{name}-", dir=SHM))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return os.environ.get("LMS_TEST_DATABASE_URL") or (
-        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db"))
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if os.environ.get("LMS_TEST_DATABASE_URL"):
+        yield os.environ["LMS_TEST_DATABASE_URL"]
+        return
+    with _sqlite_folder(tmp_path_factory, "db") as folder:
+        yield "sqlite:///" + str(folder / "test.db")
 
 
 @pytest.fixture(scope="session")
@@ -259,23 +281,23 @@ def _drop_postgres(url: str) -> None:
 @pytest.fixture(scope="session")
 def demo_seed(base_config, database_url, tmp_path_factory) -> Iterator[DemoSeed]:
     """``flask lms demo`` once per session (it takes a while), on the test database's engine (SQLite or PostgreSQL)."""
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("demo") / "demo.db")
-    else:
-        url = _recreate_postgres(database_url, make_url(database_url).database + "_demo")
-    app = _make_app({**base_config, "LMS_DATABASE_URL": url})
-    with app.app_context():  # as the app fixture has one
-        result = app.test_cli_runner().invoke(args=["lms", "demo", "--password", DEMO_PASSWORD])
-        assert result.exit_code == 0, result.output
-        assert "Demo organisation seeded" in result.output, result.output
-        from lms.mail import kicker
+    with ExitStack() as cleanup:
+        if database_url.startswith("sqlite"):
+            url = "sqlite:///" + str(cleanup.enter_context(_sqlite_folder(tmp_path_factory, "demo")) / "demo.db")
+        else:
+            url = _recreate_postgres(database_url, make_url(database_url).database + "_demo")
+            cleanup.callback(_drop_postgres, url)
+        app = _make_app({**base_config, "LMS_DATABASE_URL": url})
+        with app.app_context():  # as the app fixture has one
+            result = app.test_cli_runner().invoke(args=["lms", "demo", "--password", DEMO_PASSWORD])
+            assert result.exit_code == 0, result.output
+            assert "Demo organisation seeded" in result.output, result.output
+            from lms.mail import kicker
 
-        kicker.drain(app)
-        db.session.remove()
-        db.engine.dispose()  # no connection left open on the template
-    yield DemoSeed(url=url, output=result.output)
-    if not url.startswith("sqlite"):
-        _drop_postgres(url)
+            kicker.drain(app)
+            db.session.remove()
+            db.engine.dispose()  # no connection left open on the template
+        yield DemoSeed(url=url, output=result.output)
 
 
 @pytest.fixture()
