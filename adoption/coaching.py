@@ -11,7 +11,7 @@ from adoption import comms_link, report
 from adoption.models import CoachingNote, DigestOptOut, DigestSent
 from adoption.readmodel import settings
 from courses import api as courses_api
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.people.models import Person, PersonPermission
 from lms.permissions import Permission
@@ -20,8 +20,8 @@ from lms.types import utcnow
 MAX_NOTE = 4000
 
 
-class NotYourPerson(DomainError):
-    status_code = 403
+class NotYourPerson(Forbidden):
+    pass
 
 
 def report_of(manager: Person, person_id: int) -> Person:
@@ -142,7 +142,7 @@ def send_digests(today: date | None = None) -> str | None:
             return None
         sent += 1
     db.session.commit()
-    return f"adoption: sent {sent} coaching digest(s)" if sent else None
+    return f"sent {sent} coaching digest(s)" if sent else None
 
 
 def set_digest(manager: Person, wanted: bool) -> None:

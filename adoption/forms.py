@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from lms.admin.forms import choices
+from lms.admin.forms import choices, optional_int
 
 
 class UsageImportForm(FlaskForm):
@@ -28,17 +28,13 @@ class AnswerForm(FlaskForm):
     submit = SubmitField("Send my answer")
 
 
-class ConfirmAnswerForm(FlaskForm):
-    submit = SubmitField("Record my answer")
-
-
 class BadgeRuleForm(FlaskForm):
     name = StringField("Badge name", validators=[DataRequired(), Length(max=120)])
     description = TextAreaField("What it recognises", validators=[Optional(), Length(max=1000)])
     kind = SelectField("Awarded for", choices=choices([
         ("path", "Complete a learning path"), ("quiz_first_time", "Pass a quiz at the first attempt"),
         ("crm_weeks", "Use the CRM in N weeks after training")]))
-    path_id = SelectField("Learning path", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    path_id = SelectField("Learning path", coerce=optional_int, validators=[Optional()])
     quiz = SelectField("Quiz", validators=[Optional()])
     weeks = IntegerField("Weeks of CRM use", validators=[Optional(), NumberRange(min=1, max=104)])
     colour = StringField("Colour", default="#1f6feb",
@@ -55,12 +51,6 @@ class NoteForm(FlaskForm):
     text = TextAreaField("Coaching note", validators=[DataRequired(), Length(max=4000)],
                          description="Only you and this person can read it.")
     submit = SubmitField("Add note")
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (nudge, delete, switches): the CSRF token is what it carries."""
-
-    submit = SubmitField("Go")
 
 
 class SwitchForm(FlaskForm):

@@ -63,7 +63,7 @@ def refresh_due() -> str | None:
     awarded = incentives.award_due(done) if done else 0
     db.session.commit()
     if done or awarded:
-        return f"adoption: refreshed {len(done)} people, awarded {awarded} badge(s)"
+        return f"refreshed {len(done)} people, awarded {awarded} badge(s)"
     return None
 
 

@@ -8,10 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from adoption import adkar, coaching, comms_link, incentives, readmodel, report, surveys
-from adoption.forms import AnswerForm, ButtonForm, NoteForm, OptOutForm, SwitchForm
+from adoption.forms import AnswerForm, NoteForm, OptOutForm, SwitchForm
 from adoption.models import Award, DigestOptOut
 from adoption.views import _catch_up, bp
 from courses import api as courses_api
+from lms.admin.forms import ConfirmForm
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import Person
@@ -41,7 +42,7 @@ def manager_page():
         idle=report.trained_not_using(today, manager_id=current_user.id),
         weakest=courses_api.weakest_questions(team_ids, most=5),
         notes={pid: coaching.notes_for(current_user, pid) for pid in team_ids},
-        note_form=NoteForm(), button=ButtonForm(), switch=SwitchForm(),
+        note_form=NoteForm(), button=ConfirmForm(), switch=SwitchForm(),
         digest_on=settings.digest_on, my_digest=db.session.get(DigestOptOut, current_user.id) is None,
         leaderboard=incentives.leaderboard(current_user.id) if settings.leaderboard_on else None, today=today,
         opened=request.args.get("person", type=int))  # whose notes to show open (after adding one)
@@ -72,7 +73,7 @@ def add_note(person_id: int):
 @bp.route("/team/notes/<int:note_id>/delete", methods=["POST"])
 @requires(Permission.MANAGER)
 def delete_note(note_id: int):
-    if ButtonForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         coaching.delete_note(current_user, note_id)
         db.session.commit()
         flash("Note deleted.", "success")
@@ -83,7 +84,7 @@ def delete_note(note_id: int):
 @requires(Permission.MANAGER)
 def nudge(person_id: int):
     person = _own(person_id)
-    if ButtonForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         try:
             sent = coaching.nudge(current_user, person_id)
         except (DomainError, comms_link.MailUnavailable) as error:

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, flash, jsonify, render_template, u
 from sqlalchemy import select
 
 from adoption import badges, images, surveys
-from adoption.forms import ConfirmAnswerForm
 from adoption.models import Award, BadgeRule
+from lms.admin.forms import ConfirmForm
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import public
@@ -122,7 +122,7 @@ def pulse_answer(token: str):
         survey_id, person_id, answer = surveys.read_token(token)
     except DomainError as error:
         return render_template("adoption/pulse_answer.html", problem=error.message, form=None), 400
-    form = ConfirmAnswerForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         surveys.record_answer(survey_id, person_id, answer)
         db.session.commit()

@@ -13,9 +13,11 @@ What it does:
    department, two links: tracked, with an open pixel and a one-click unsubscribe header); the campaign is started
    through ``comms.campaigns.start`` (one outbox row per recipient, in one INSERT ... SELECT).
 2. An aiosmtpd server in its own process that accepts and counts every message (it parses nothing).
-3. **rapport**: one ``flask --app wsgi lms worker`` process sends the campaign (rendering each mail as it goes:
-   Jinja2 sandbox, the lessons' Markdown renderer and nh3, css-inline, MIME, over ``LMS_SMTP_CONNECTIONS``
-   sessions) until no row is left; wall clock from the worker's start (Python and the app's start-up included) to
+3. **rapport**: one ``flask --app wsgi lms worker`` process sends the campaign (personalising each mail as it
+   goes, links signed for its row, MIME) over ``LMS_SMTP_CONNECTIONS`` sessions (default here 32, shared by
+   ``LMS_MAIL_SENDERS`` = 4 sending threads, batches of ``LMS_MAIL_BATCH`` = 128; each can be set in the
+   environment) until no row is left, every round handed over in a synchronous=FULL commit before its final ".";
+   wall clock from the worker's start (Python and the app's start-up included) to
    the last row settled; peak RSS of that worker (``ru_maxrss`` from ``os.wait4``).
 4. **smtplib**: one connection, ``sendmail`` in a loop, N messages of the rapport mails' mean size, prebuilt.
 5. The server's count is checked after each run (every message arrived, none twice).
@@ -214,8 +216,9 @@ def main() -> int:
     env = {**os.environ, "LMS_ENV": "development", "LMS_INSTANCE_PATH": str(folder),
            "LMS_SECRET_KEY": "bench-secret", "LMS_BASE_URL": "https://lms.example.com",
            "LMS_DATABASE_URL": f"sqlite:///{folder / 'rapport.db'}", "LMS_SMTP_HOST": "127.0.0.1",
-           "LMS_MAIL_BATCH": os.environ.get("LMS_MAIL_BATCH", "100"),
-           "LMS_SMTP_CONNECTIONS": os.environ.get("LMS_SMTP_CONNECTIONS", "16"),
+           "LMS_MAIL_BATCH": os.environ.get("LMS_MAIL_BATCH", "128"),
+           "LMS_SMTP_CONNECTIONS": os.environ.get("LMS_SMTP_CONNECTIONS", "32"),
+           "LMS_MAIL_SENDERS": os.environ.get("LMS_MAIL_SENDERS", "4"),
            "LMS_PLUGINS": "courses,tracking,comms"}
     server = None
     try:

@@ -1,7 +1,8 @@
 """Automatic messages: what to mail whom today, merged into at most one mail per person per day, never the same
 item twice.
 
-An *item* is one thing a mail carries for one person: a welcome (``welcome``, from the ``people_joined`` signal), a
+An *item* is one thing a mail carries for one person: a welcome (``welcome``, from the ``people_joined`` signal;
+held for an invited person until they have used the invitation's link, so a new hire's first mail is that one), a
 completed path (``congrats``, from ``path_completed``), a course due within the reminder's N days (``reminder``,
 once per enrolment and due date), a course past its due date (``overdue``, once per enrolment and due date), and a
 manager's daily digest of their reports' overdue courses (``digest``, once per day). :func:`tick` finds today's
@@ -25,6 +26,7 @@ from comms.compose import Message, TemplateProblem, Url, _md_escape
 from comms.mailing import base_url, queue_composed, sendable
 from comms.models_lifecycle import AutoDay, AutoEvent, AutoLedger, AutoTick
 from courses import api as courses_api
+from lms.auth.invitations import awaiting_password
 from lms.extensions import db
 from lms.mail.models import OutgoingMail
 from lms.people.models import Person
@@ -48,6 +50,7 @@ class TickReport:
     mails: int = 0
     items: int = 0
     waiting: int = 0  # items for people who had their automatic mail today already
+    held: int = 0  # welcomes of invited people who have not set their password yet (the invitation came first)
     problems: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -57,6 +60,8 @@ class TickReport:
         text = f"{self.mails} automatic mail(s) with {self.items} item(s)"
         if self.waiting:
             text += f", {self.waiting} waiting for tomorrow"
+        if self.held:
+            text += f", {self.held} welcome(s) waiting for an invitation to be used"
         return text + "".join(f"; {p}" for p in self.problems)
 
 
@@ -188,7 +193,13 @@ def tick(today: date | None = None) -> TickReport:
     if not enabled:
         return report
     fresh, waiting = _new(_items(today, enabled), today)
-    report.waiting = len(waiting)
+    # An invited new hire's first mail is the invitation (lms.auth.invitations, its link rendered when it is sent
+    # and never tracked); the welcome, with the links that need a signed-in person, waits until the link is used.
+    invited = awaiting_password([i.person_id for i in fresh if i.kind == "welcome"])
+    held = {(i.person_id, i.kind, i.key) for i in fresh if i.kind == "welcome" and i.person_id in invited}
+    fresh = [i for i in fresh if (i.person_id, i.kind, i.key) not in held]
+    waiting = [i for i in waiting if (i.person_id, i.kind, i.key) not in held]
+    report.waiting, report.held = len(waiting), len(held)
     wanted = sorted({i.person_id for i in fresh} - {i.person_id for i in waiting})
     people = {p.id: p for p in sendable(wanted, "reminder")}
     claimed_people = _claim_days(sorted(people), today)

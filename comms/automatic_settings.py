@@ -30,7 +30,8 @@ class Kind:
 
 KINDS = {k.kind: k for k in (
     Kind("welcome", "Welcome to a new hire",
-         "A new hire is added (roster import or the admin form): their learning paths and where to start.",
+         "A new hire is added (roster import or the admin form): their learning paths and where to start. "
+         "Someone invited by mail gets it once they have set their password (the invitation is their first mail).",
          "Welcome to the CRM rollout, {{ first_name }}",
          "## Welcome, {{ first_name }}!\n\nYour learning for the new CRM is ready:\n\n{{ extra.paths }}\n\n"
          "Start on [My learning]({{ my_learning_url }}). Your manager, {{ manager }}, knows what you are working on."),

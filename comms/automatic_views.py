@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from comms import automatic, automatic_settings
 from comms.automatic_settings import EXTRAS, KINDS, MAX_DAYS
 from comms.compose import PLACEHOLDERS
+from lms.admin.forms import ConfirmForm
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, requires
@@ -28,15 +29,11 @@ class SettingForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class SwitchForm(FlaskForm):
-    pass
-
-
 @bp.route("/")
 @requires(Permission.PROGRAM_OFFICE)
 def settings() -> str:
     return render_template("comms/automatic.html", settings=automatic_settings.settings(),
-                           last_run=automatic.last_run(), switch_form=SwitchForm())
+                           last_run=automatic.last_run(), switch_form=ConfirmForm())
 
 
 @bp.route("/<kind>/switch", methods=["POST"])
@@ -44,7 +41,7 @@ def settings() -> str:
 def switch(kind: str) -> Response:
     if kind not in KINDS:
         abort(404)
-    form = SwitchForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     enabled = request.form.get("enabled") == "1"

@@ -191,12 +191,14 @@ class Composer:
         from comms.compose_fast import FastBody
 
         self._fast = FastBody.build(message.body_markdown, self)
+        self._plain_subject = plain_names(message.subject)
 
     def context(self, recipient: Recipient, extra: Mapping[str, str] | None) -> dict:
+        if not hasattr(self, "_my_learning"):
+            self._my_learning = Url(self.base_url + courses_api.my_learning_path())
         return {"first_name": recipient.first_name, "last_name": recipient.last_name, "name": recipient.name,
                 "job_role": recipient.job_role, "department": recipient.department, "manager": recipient.manager,
-                "due": DueList(recipient.due), "extra": _Extra(extra or {}),
-                "my_learning_url": Url(self.base_url + courses_api.my_learning_path())}
+                "due": DueList(recipient.due), "extra": _Extra(extra or {}), "my_learning_url": self._my_learning}
 
     def page(self, body: str, subject: str, pixel: str | None, preferences: str | None,
              unsubscribe: str | None) -> str:
@@ -205,8 +207,13 @@ class Composer:
                               subject=subject, site_name=self.site_name, pixel=pixel, preferences=preferences,
                               unsubscribe=unsubscribe, company=self.layout.company_name or self.site_name)
 
-    def _personal_subject(self, recipient: Recipient, extra: Mapping[str, str] | None) -> str:
-        return " ".join(_run(self._subject["text"], self.context(recipient, extra), "subject").split())
+    def _personal_subject(self, context: dict) -> str:
+        if self._plain_subject is not None:  # only {{ names }}: no template to run
+            text = "".join(part if n % 2 == 0 else _finalize_text(context[part])
+                           for n, part in enumerate(self._plain_subject))
+        else:
+            text = _run(self._subject["text"], context, "subject")
+        return " ".join(text.split())
 
     def personalise(self, recipient: Recipient, extra: Mapping[str, str] | None = None) -> tuple[str, str]:
         """(subject, personalised Markdown body); raises :class:`TemplateProblem`."""
@@ -220,9 +227,9 @@ class Composer:
         preferences, unsubscribe, pixel = links.preferences(), links.unsubscribe(), links.pixel()
         fast = self._fast
         if fast is not None:
-            subject = self._personal_subject(recipient, extra)
-            html, markdown_source = fast.render(self.context(recipient, extra), links, subject, pixel, preferences,
-                                                unsubscribe)
+            context = self.context(recipient, extra)
+            subject = self._personal_subject(context)
+            html, markdown_source = fast.render(context, links, subject, pixel, preferences, unsubscribe)
         else:
             subject, markdown_source = self.personalise(recipient, extra)
             body = courses_api.render_markdown(markdown_source)
@@ -266,6 +273,19 @@ class _Extra:
             raise UndefinedError(f"'extra.{name}' is not given for this mail") from None
 
     __getitem__ = __getattr__
+
+
+_NAME_ONLY = re.compile(r"\{\{\s*(" + "|".join(p for p in PLACEHOLDERS if p != "extra") + r")\s*\}\}")
+
+
+def plain_names(source: str) -> list[str] | None:
+    """A template that only prints placeholders by name (``Hello {{ first_name }}``), split into text and names
+    (odd positions), or None when it does anything else (filters, blocks, ``extra``): such a template prints the
+    same as Jinja2 would without running it."""
+    if "{%" in source or "{#" in source:
+        return None
+    parts = _NAME_ONLY.split(source)
+    return None if any("{{" in part or "}}" in part for part in parts[::2]) else parts
 
 
 def _run(template, context: dict, where: str) -> str:

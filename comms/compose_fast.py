@@ -20,6 +20,7 @@ from comms.compose import (
     _tracked,
     _undefined,
     _when,
+    plain_names,
 )
 from courses import api as courses_api
 from lms.errors import DomainError
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from comms.compose import Composer
 
 _EXPR = re.compile(r"\{\{(.*?)\}\}", re.S)
-_PARAGRAPH = "<p>{}</p>"
 
 
 class FastBody:
@@ -53,7 +53,10 @@ class FastBody:
 
         def token(match: re.Match) -> str:
             tokens.append(f"zqx{len(tokens)}xqz")
-            expressions.append(env.compile_expression(match.group(1).strip(), undefined_to_none=False))
+            source = match.group(1).strip()
+            plain = plain_names("{{ " + source + " }}")
+            expressions.append(_Name(plain[1]) if plain and len(plain) == 3 and not plain[0] and not plain[2]
+                               else env.compile_expression(source, undefined_to_none=False))
             return tokens[-1]
 
         try:
@@ -91,25 +94,42 @@ class FastBody:
 
     def render(self, context: dict, links: Links, subject: str, pixel: str | None, preferences: str | None,
                unsubscribe: str | None) -> tuple[str, str]:
-        """(the HTML part, the personalised Markdown for the text part)."""
-        values = self.values(context)
-        html = self._page(pixel is not None, preferences is not None, unsubscribe is not None)
-        markdown = self.tokenized
+        """(the HTML part, the personalised Markdown for the text part); three passes over the page, not one per
+        value."""
+        values = dict(zip(self.tokens, self.values(context), strict=True))
         colour = html_lib.escape(self.composer.layout.colour)
-        for token, value in zip(self.tokens, values, strict=True):
-            markdown = markdown.replace(token, _finalize_markdown(value))
+
+        def in_html(match: re.Match) -> str:
+            value = values[match.group(1) or match.group(2)]
             if isinstance(value, DueList):
-                html = html.replace(_PARAGRAPH.format(token), _due_html(value, colour))
-                html = html.replace(token, _due_html(value, colour))
-            else:
-                html = html.replace(token, html_lib.escape("" if value is None else str(value)))
+                return _due_html(value, colour)
+            text = html_lib.escape("" if value is None else str(value))
+            return f"<p>{text}</p>" if match.group(1) else text
+
+        html = _TOKEN_HTML.sub(in_html, self._page(pixel is not None, preferences is not None,
+                                                   unsubscribe is not None))
         html = _HREF.sub(lambda m: m.group(1) + html_lib.escape(_tracked(links, html_lib.unescape(m.group(2))))
                          + m.group(3), html)
-        for token, value in (("zqxsubjectxqz", subject), ("zqxpixelxqz", pixel), ("zqxprefsxqz", preferences),
-                             ("zqxunsubxqz", unsubscribe)):
-            if value is not None:
-                html = html.replace(token, html_lib.escape(value))
+        own = {"zqxsubjectxqz": subject, "zqxpixelxqz": pixel, "zqxprefsxqz": preferences, "zqxunsubxqz": unsubscribe}
+        html = _OWN.sub(lambda m: html_lib.escape(own[m.group(0)] or ""), html)
+        markdown = _TOKEN.sub(lambda m: _finalize_markdown(values[m.group(0)]), self.tokenized)
         return html, markdown
+
+
+_TOKEN = re.compile(r"zqx\d+xqz")
+_TOKEN_HTML = re.compile(r"<p>(zqx\d+xqz)</p>|(zqx\d+xqz)")
+_OWN = re.compile(r"zqx(?:subject|pixel|prefs|unsub)xqz")
+
+
+class _Name:
+    """``{{ first_name }}``: a placeholder by name, looked up without running a template (every name is always in
+    the context, so this is what the sandbox would print)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, **context):
+        return context[self.name]
 
 
 def _due_html(due: DueList, colour: str) -> str:

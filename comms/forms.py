@@ -16,17 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from comms.audiences import TRAINING_STATUSES
 from comms.models import CAMPAIGN_CATEGORIES, CATEGORY_LABELS
-from lms.admin.forms import choices
-
-
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only posts (start, pause, delete...): the CSRF token is all it carries."""
-
-    submit = SubmitField("Confirm")
+from lms.admin.forms import choices, optional_int
 
 
 class CampaignForm(FlaskForm):

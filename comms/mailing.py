@@ -38,8 +38,17 @@ def layout() -> Layout:
 
 
 def composer(message: Message) -> Composer:
-    return Composer(message, layout(), base_url=base_url(), site_name=current_app.config.get("LMS_SITE_NAME",
-                                                                                             "Rapport"))
+    """The composer for this message in today's layout; a campaign's batches share one (compiling the templates and
+    rendering the body's Markdown once, not once per batch). Keyed by everything it is made of, so an edited
+    layout or message gets a new one."""
+    key = (message, layout(), base_url(), current_app.config.get("LMS_SITE_NAME", "Rapport"))
+    made: dict[tuple, Composer] = current_app.extensions.setdefault("comms_composers", {})
+    found = made.get(key)
+    if found is None:
+        if len(made) >= 32:
+            made.clear()
+        found = made[key] = Composer(message, key[1], base_url=key[2], site_name=key[3])
+    return found
 
 
 def recipients(person_ids: Iterable[int], *, with_due: bool = True) -> dict[int, Recipient]:

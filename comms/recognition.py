@@ -14,17 +14,18 @@ from sqlalchemy import Select, func, select
 
 from comms.models_lifecycle import Kudos
 from lms.audit.services import record as audit
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.people.models import Person
 from lms.people.services import team_query
 from lms.permissions import Permission
 
 MAX_TEXT = 1000
+SEARCH_LIMIT = 10  # suggestions the kudos form shows for what is typed
 
 
-class NotAllowed(DomainError):
-    status_code = 403
+class NotAllowed(Forbidden):
+    pass
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,64 @@ def _line_ids(manager_id: int):
     return select(team_query(manager_id, include_indirect=True).subquery().c.id)
 
 
-def people_for(author) -> list[tuple[int, str, str]]:
-    """(id, name, email) of the people ``author`` may write kudos about."""
+def _people_of(author) -> Select:
+    """The active people ``author`` may write kudos about: anyone (program office) or their reporting line."""
     query = select(Person.id, Person.name, Person.email).where(Person.active.is_(True))
     if not author.can(Permission.PROGRAM_OFFICE):
         query = query.where(Person.id.in_(_line_ids(author.id)))
-    return [tuple(row) for row in db.session.execute(query.order_by(Person.name, Person.id))]
+    return query
+
+
+def label(name: str, email: str) -> str:
+    """How the kudos form shows a person, and a value :func:`find_person` reads back: "Name (email)"."""
+    return f"{name} ({email})"
+
+
+def person_label(author, person_id: int | None) -> str | None:
+    """The label of a person ``author`` may write about (to fill the form from a link), else None."""
+    if person_id is None:
+        return None
+    row = db.session.execute(_people_of(author).where(Person.id == person_id)).first()
+    return label(row.name, row.email) if row else None
+
+
+def search_people(author, term: str, *, limit: int = SEARCH_LIMIT) -> list[tuple[int, str, str]]:
+    """(id, name, email) of at most ``limit`` people ``author`` may write about whose name or email contains
+    ``term`` (case-insensitive; at least two characters, else nobody): the form's suggestions."""
+    term = (term or "").strip().lower()
+    if len(term) < 2:
+        return []
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = _people_of(author).where(func.lower(Person.name).like(pattern, escape="\\")
+                                     | Person.email.like(pattern, escape="\\"))
+    return [tuple(row) for row in db.session.execute(query.order_by(Person.name, Person.id).limit(limit))]
+
+
+def find_person(author, text: str) -> int | None:
+    """The id of the person ``text`` names among those ``author`` may write about: an email, "Name (email)" as
+    the suggestions show it, or a full name that only one of them has. None for an empty text; raises
+    DomainError (field ``person``) for nobody or for several people."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    where = "in your reporting line" if not author.can(Permission.PROGRAM_OFFICE) else "in the organisation"
+    email = text.rsplit("(", 1)[1].rstrip(")").strip() if text.endswith(")") and "(" in text else text
+    if "@" in email:
+        found = db.session.scalar(_people_of(author).with_only_columns(Person.id)
+                                  .where(Person.email == email.lower()))
+        if found is None:
+            raise DomainError(f"There is nobody with the email {email} {where}.", field="person")
+        return found
+    ids = list(db.session.scalars(_people_of(author).with_only_columns(Person.id)
+                                  .where(func.lower(Person.name) == text.lower()).limit(11)))
+    if not ids:
+        raise DomainError(f"There is nobody called “{text}” {where}. Type a few letters of their name or email "
+                          "and choose from the suggestions.", field="person")
+    if len(ids) > 1:
+        several = f"{len(ids)}" if len(ids) <= 10 else "more than 10"
+        raise DomainError(f"{several} people are called “{text}”: type their email, or choose from the "
+                          "suggestions.", field="person")
+    return ids[0]
 
 
 def teams_for(author) -> list[tuple[int, str]]:

@@ -1,14 +1,15 @@
 """The recognition wall (every signed-in person) and writing and deleting kudos (program office, managers)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug import Response
-from wtforms import SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from comms import recognition
+from lms.admin.forms import optional_int
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import Permission, login_required, requires_any
@@ -18,13 +19,13 @@ bp = Blueprint("recognition", __name__, url_prefix="/comms/recognition", templat
 PER_PAGE = 20
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class KudosForm(FlaskForm):
-    person = SelectField("About a person", coerce=_optional_int)
-    team = SelectField("… or about a team", coerce=_optional_int)
+    # A text field, not a drop-down of everyone (100,000 people in a big organisation): a name or an email, with
+    # suggestions from people_search as it is typed (recognition.js).
+    person = StringField("About a person", validators=[Optional(), Length(max=400)],
+                         description="Type a few letters of their name or email and choose from the suggestions.",
+                         render_kw={"list": "kudos-people", "autocomplete": "off"})
+    team = SelectField("… or about a team", coerce=optional_int)
     text = TextAreaField("Kudos", validators=[DataRequired(message="Write a few words of recognition."),
                                               Length(max=recognition.MAX_TEXT)],
                          description="What they did well, in a sentence or two (plain text, at most 1,000 "
@@ -47,28 +48,38 @@ def wall() -> str:
 @requires_any(Permission.PROGRAM_OFFICE, Permission.MANAGER)
 def write():
     form = KudosForm()
-    form.person.choices = [("", "—")] + [(pid, f"{name} ({email})") for pid, name, email in
-                                         recognition.people_for(current_user)]
+    form.person.render_kw = {**form.person.render_kw, "data-search-url": url_for("recognition.people_search")}
     form.team.choices = [("", "—")] + [(mid, f"{name}'s team") for mid, name in recognition.teams_for(current_user)]
     if request.method == "GET":
-        form.person.data = request.args.get("person_id", type=int)
+        form.person.data = recognition.person_label(current_user, request.args.get("person_id", type=int))
         form.text.data = (request.args.get("text") or "")[:recognition.MAX_TEXT]
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            recognition.write(current_user, text=form.text.data, person_id=form.person.data,
+            person_id = recognition.find_person(current_user, form.person.data)
+            recognition.write(current_user, text=form.text.data, person_id=person_id,
                               team_manager_id=form.team.data)
         except DomainError as error:
             db.session.rollback()
             target = {"person": form.person, "team": form.team, "text": form.text}.get(error.field or "")
             (target.errors if target is not None else form.form_errors).append(error.message)
+            if error.status_code == 403:
+                status = 403
         else:
             db.session.commit()
             flash("Your kudos is on the recognition wall.", "success")
             return redirect(url_for("recognition.wall"))
-    status = 400 if request.method == "POST" else 200
-    if any(isinstance(e, str) and "own team" in e for e in form.person.errors + form.team.errors):
-        status = 403
     return render_template("comms/recognition_write.html", form=form), status
+
+
+@bp.route("/people.json")
+@requires_any(Permission.PROGRAM_OFFICE, Permission.MANAGER)
+def people_search() -> Response:
+    """The kudos form's suggestions: up to ten people the signed-in writer may write about (anyone for the program
+    office, their reporting line for a manager) whose name or email contains ``q``."""
+    found = recognition.search_people(current_user, request.args.get("q", ""))
+    return jsonify(people=[{"id": pid, "name": name, "email": email, "label": recognition.label(name, email)}
+                           for pid, name, email in found])
 
 
 @bp.route("/<int:kudos_id>/delete", methods=["POST"])

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from comms import campaigns as service
 from comms.compose import Links
-from comms.forms import CampaignForm, ConfirmForm, LayoutForm, ScheduleForm
+from comms.forms import CampaignForm, LayoutForm, ScheduleForm
 from comms.mailing import composer, layout, sample_recipient
 from comms.models import LEAVABLE, Audience, Campaign
 from comms.models import Layout as LayoutRow
-from lms.admin.forms import choices
+from lms.admin.forms import ConfirmForm, choices
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.mail.services import counts

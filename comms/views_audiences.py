@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from comms import audiences
 from comms.audience_form import describe, fill_choices, load, rules_from
-from comms.forms import AudienceForm, ConfirmForm
+from comms.forms import AudienceForm
 from comms.models import Audience, Campaign
 from comms.views import bp, office
+from lms.admin.forms import ConfirmForm
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 

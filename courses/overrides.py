@@ -15,7 +15,7 @@ from courses import enrolment as enrolments
 from courses.models import Course, Enrolment, LearningPath, PathAssignment, QuizAttempt
 from lms import signals
 from lms.audit.services import record as audit
-from lms.errors import DomainError, NotFound
+from lms.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.people.models import Person
 from lms.people.services import team_query
@@ -42,10 +42,6 @@ def person_for(actor: Person, person_id: int) -> Person:
     if person is None or db.session.scalar(reachable(actor).where(Person.id == person_id).limit(1)) is None:
         raise NotFound("There is no such person in your team.")
     return person
-
-
-class Forbidden(DomainError):
-    status_code = 403
 
 
 def _require_trainer(actor: Person) -> None:

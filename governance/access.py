@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from lms.errors import DomainError
+from lms.errors import Forbidden
 from lms.permissions import AnyOf, Permission
 
 _BOARD_MEMBER = "governance.services_board:is_board_member"
@@ -24,8 +24,8 @@ EDIT = (Permission.SPONSOR, Permission.PROGRAM_OFFICE)
 EDIT_SEATS = (Permission.SPONSOR, Permission.PROGRAM_OFFICE, Permission.ADMIN)
 
 
-class NotYourReport(DomainError):
-    status_code = 403
+class NotYourReport(Forbidden):
+    pass
 
 
 def sees_everything(person) -> bool:

@@ -15,17 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from lms.admin.forms import MultiCheckboxField, choices
-
-
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only posts (revoke, remove, hold): the CSRF token is all it carries."""
-
-    submit = SubmitField("Confirm")
+from lms.admin.forms import MultiCheckboxField, choices, optional_int
 
 
 class SeatForm(FlaskForm):

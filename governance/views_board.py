@@ -9,9 +9,9 @@ from governance import access, pack
 from governance import services_board as board_service
 from governance import services_dashboard as dashboard_service
 from governance import services_goals as goals_service
-from governance.forms import ConfirmForm, NewSeatForm, SeatForm
+from governance.forms import NewSeatForm, SeatForm
 from governance.views import bp, data_uri
-from lms.admin.forms import choices
+from lms.admin.forms import ConfirmForm, choices
 from lms.extensions import db
 from lms.people.models import Person
 

@@ -11,11 +11,11 @@ from governance import access, pack
 from governance import services_dashboard as dashboard_service
 from governance import services_goals as goals
 from governance import services_report as report
-from governance.forms import ConfirmForm, GoalForm, ValueForm, ValuesCsvForm
+from governance.forms import GoalForm, ValueForm, ValuesCsvForm
 from governance.services_readmodel import bring_up_to_date
 from governance.views import bp, data_uri
 from governance.views_board import active_people
-from lms.admin.forms import choices
+from lms.admin.forms import ConfirmForm, choices
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.people.models import Department, JobRole

@@ -12,7 +12,6 @@ from governance.forms import (
     ActionForm,
     ActionUpdateForm,
     CadenceForm,
-    ConfirmForm,
     DecisionForm,
     HoldForm,
     MeetingForm,
@@ -21,7 +20,7 @@ from governance.forms import (
 )
 from governance.views import bp
 from governance.views_board import active_people
-from lms.admin.forms import choices
+from lms.admin.forms import ConfirmForm, choices
 from lms.extensions import db
 from lms.types import utcnow
 

@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from governance import services_goals as goals
 from governance import services_tokens as tokens_service
-from governance.forms import ConfirmForm, TokenForm
+from governance.forms import TokenForm
 from governance.views import bp
+from lms.admin.forms import ConfirmForm
 from lms.extensions import db
 from lms.permissions import Permission, requires
 from lms.types import utcnow

@@ -52,20 +52,40 @@ def demo(password: str) -> None:
 
 
 @click.command()
-@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--once", is_flag=True, help="Do one round (the plugins' steps, then mail), then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued mail and run every enabled plugin's background work (e.g. xAPI forwarding) until stopped.
+    """Run every enabled plugin's background work (e.g. xAPI forwarding, starting scheduled campaigns), then deliver
+    queued mail (what those steps queued included), round after round until stopped.
 
     Any number of workers may run at once, on any host: each claims its rows before working on them.
     """
     from flask import current_app
 
     from lms.auth.throttle import forget_old
-    from lms.mail.services import deliver
+    from lms.mail.delivery import deliver
 
     while True:
         busy = False
+        try:
+            forget_old()  # sign-in throttling older than its window
+            db.session.commit()
+        except Exception:  # the next round tries again
+            db.session.rollback()
+            current_app.logger.exception("forgetting old sign-in throttling failed")
+        # The plugins' steps first: mail they queue (a scheduled campaign started, today's automatic messages)
+        # goes out in this same round.
+        for name, work in current_app.extensions["lms"].workers:
+            try:
+                result = work()
+            except Exception as exc:  # one plugin's failure must not stop the others; retried next round
+                db.session.rollback()
+                current_app.logger.exception("worker step of plugin %s failed", name)
+                click.echo(f"{name}: failed: {type(exc).__name__}: {exc}", err=True)
+                continue
+            if result:
+                busy = True
+                click.echo(f"{name}: {result}")
         try:
             report = deliver()
         except Exception as exc:  # the database went away, say: log, and try again next round
@@ -78,23 +98,6 @@ def worker(once: bool, interval: float) -> None:
                 click.echo(f"mail: {report}")
             elif report.relay_down:
                 click.echo(f"mail: {report}", err=True)
-        try:
-            forget_old()  # sign-in throttling older than its window
-            db.session.commit()
-        except Exception:  # as for mail: the next round tries again
-            db.session.rollback()
-            current_app.logger.exception("forgetting old sign-in throttling failed")
-        for name, work in current_app.extensions["lms"].workers:
-            try:
-                result = work()
-            except Exception as exc:  # one plugin's failure must not stop the others; retried next round
-                db.session.rollback()
-                current_app.logger.exception("worker step of plugin %s failed", name)
-                click.echo(f"{name}: failed: {type(exc).__name__}: {exc}", err=True)
-                continue
-            if result:
-                busy = True
-                click.echo(f"{name}: {result}")
         db.session.remove()
         if once:
             return

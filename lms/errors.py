@@ -1,7 +1,8 @@
 """Domain errors: exceptions whose message is fit to show the user.
 
 The boundary (a view, an API endpoint, a CLI command) turns them into a flash message, a 4xx JSON body or a
-CLI error; services raise them before writing anything they would have to undo.
+CLI error (a page answers a 403 or a 404 with an error page of that status, not a flash); services raise them
+before writing anything they would have to undo.
 """
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Forbidden(DomainError):
+    """The person may not do this. The boundary answers 403 (an error page, or a JSON body), never a redirect."""
+
+    status_code = 403
 
 
 class NotFound(DomainError):

@@ -170,8 +170,8 @@ def _domain_error(error: DomainError):
         if error.field:
             body["field"] = error.field
         return jsonify(body), error.status_code
-    if error.status_code == 404:
-        return render_template("lms/error.html", code=404, message=error.message), 404
+    if error.status_code in (403, 404):  # refused or absent: say so with the status, not a redirect elsewhere
+        return render_template("lms/error.html", code=error.status_code, message=error.message), error.status_code
     flash(error.message, "error")
     return redirect(_same_site(request.referrer) or url_for("home.index"))
 

@@ -56,3 +56,31 @@ def test_the_rule_catches_a_plugin_that_imports_another_plugins_models(tmp_path,
     (package / "bad.py").write_text("from courses.models import Enrolment\nfrom courses.api import catalogue\n")
     monkeypatch.setattr("tests.test_architecture.ROOT", tmp_path)
     assert _offences("comms") == ["comms/bad.py:1: courses.models.Enrolment is not part of courses's public api"]
+
+
+def _button_only_forms_and_int_coercers(package: str) -> list[str]:
+    """Forms that carry nothing but a CSRF token (and maybe a submit button), and copies of ``optional_int``."""
+    found = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") == "optional_int":
+                found.append(f"{where}: def {node.name}")
+            if isinstance(node, ast.ClassDef) and any(getattr(base, "id", None) == "FlaskForm" for base in node.bases):
+                fields = [s for s in node.body if not isinstance(s, (ast.Pass, ast.Expr, ast.ClassDef))]
+                if all(isinstance(s, ast.Assign) and getattr(s.value, "func", None) is not None
+                       and getattr(s.value.func, "id", None) == "SubmitField" for s in fields):
+                    found.append(f"{where}: class {node.name}")
+    return found
+
+
+# Button-only forms that render_form() draws with their own button label, so the form is where the label lives.
+LABELLED_BUTTONS = {"lms/auth/forms.py: class SignInLinkForm", "courses/forms.py: class ResetAttemptForm"}
+
+
+def test_one_button_only_form_and_one_optional_int_serve_every_package():
+    found = [item for package in ["lms", *PLUGINS] for item in _button_only_forms_and_int_coercers(package)]
+    shared = [item for item in found if item.startswith("lms/admin/forms.py:")]
+    others = {item.split(":", 1)[0] + ": " + item.split(": ", 1)[1] for item in found if item not in shared}
+    assert [item.split(": ", 1)[1] for item in shared] == ["def optional_int", "class ConfirmForm"]
+    assert others == LABELLED_BUTTONS

@@ -17,12 +17,6 @@ class LrsClientForm(FlaskForm):
     submit = SubmitField("Create client")
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only posts (revoke, retry): the CSRF token is all it carries."""
-
-    submit = SubmitField("Confirm")
-
-
 class RecordsFilterForm(FlaskForm):
     """Filters of the learning records page (a GET form: nothing changes, no CSRF token)."""
 

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.admin.forms import ConfirmForm
 from lms.audit.services import record as audit
 from lms.errors import DomainError
 from lms.extensions import db
@@ -15,7 +16,7 @@ from tracking import services_clients as clients
 from tracking import services_derive as derived
 from tracking import services_forward as forwarding
 from tracking import services_records as records_service
-from tracking.forms import ConfirmForm, LrsClientForm, RecordsFilterForm
+from tracking.forms import LrsClientForm, RecordsFilterForm
 from tracking.models import LrsClient, Statement
 
 bp = Blueprint("tracking", __name__, url_prefix="/tracking", template_folder="templates")

@@ -95,6 +95,8 @@ def _override(action) -> Response:
     try:
         enrolment = action()
     except DomainError as error:
+        if error.status_code == 403:
+            raise  # refused: the 403 error page (lms.web), not a flash on the page before
         db.session.rollback()
         flash(error.message, "error")
         return redirect(request.referrer or url_for("courses.team"))

@@ -27,17 +27,25 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _optional_int(value):
+def optional_int(value):
+    """Coerce for a select whose empty choice means "none": "" (and "None", as WTForms renders None) is None."""
     return int(value) if value not in (None, "", "None") else None
+
+
+class ConfirmForm(FlaskForm):
+    """A form that is only a button (start, pause, delete, revoke, nudge, a switch...): the CSRF token is all it
+    carries. Every package's one-button forms use this one; the template writes the button's own words."""
+
+    submit = SubmitField("Confirm")
 
 
 class PersonForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     employee_id = StringField("Employee id", validators=[Optional(), Length(max=64)])
-    job_role_id = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
-    department_id = SelectField("Department", coerce=_optional_int, validators=[Optional()])
-    wave_id = SelectField("Rollout wave", coerce=_optional_int, validators=[Optional()])
+    job_role_id = SelectField("Job role", coerce=optional_int, validators=[Optional()])
+    department_id = SelectField("Department", coerce=optional_int, validators=[Optional()])
+    wave_id = SelectField("Rollout wave", coerce=optional_int, validators=[Optional()])
     manager = StringField("Manager", validators=[Optional(), Length(max=254)],
                           description="The manager's email or employee id; leave empty for none.")
     hire_date = DateField("Hire date", validators=[Optional()])
@@ -95,9 +103,9 @@ class PeopleFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
-    department = SelectField("Department", coerce=_optional_int, validators=[Optional()])
-    job_role = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
-    wave = SelectField("Wave", coerce=_optional_int, validators=[Optional()])
+    department = SelectField("Department", coerce=optional_int, validators=[Optional()])
+    job_role = SelectField("Job role", coerce=optional_int, validators=[Optional()])
+    wave = SelectField("Wave", coerce=optional_int, validators=[Optional()])
     permission = SelectField("Permission", choices=choices([("", "Any")] + [(p.value, p.label) for p in Permission]),
                              validators=[Optional()])
     status = SelectField("Status", choices=choices([("active", "Active"), ("inactive", "Inactive"), ("all", "All")]),

@@ -93,6 +93,20 @@ def latest(person_ids: list[int]) -> dict[int, Invitation]:
     return {row.person_id: row for row in rows}
 
 
+def awaiting_password(person_ids: list[int]) -> set[int]:
+    """Those of these people who were invited and have not set a password yet (active, no password, an invitation
+    not used). Their first mail is the invitation: a plugin holds its own first mail (comms' welcome) for them until
+    they have used the link, so a new hire does not get two mails at once."""
+    ids = sorted(set(person_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        found |= set(db.session.scalars(
+            select(Invitation.person_id).join(Person, Person.id == Invitation.person_id).where(
+                Invitation.person_id.in_(ids[start:start + 1000]), Invitation.accepted_at.is_(None),
+                Person.password_hash.is_(None), Person.active.is_(True)).distinct()))
+    return found
+
+
 def history(person_id: int) -> list[Invitation]:
     return list(db.session.scalars(select(Invitation).where(Invitation.person_id == person_id)
                                    .order_by(Invitation.id.desc())))

@@ -38,7 +38,7 @@ def drain(app: Flask, timeout: float = 30.0) -> None:
 
 def _run(app: Flask, jobs: queue.Queue) -> None:
     from lms.extensions import db
-    from lms.mail.services import deliver
+    from lms.mail.delivery import deliver
 
     while True:
         job = jobs.get()

@@ -10,8 +10,9 @@ from sqlalchemy import Select, func, or_, select
 from lms.audit.services import record as audit
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver, queue_mail, resend
+from lms.mail.services import queue_mail, resend
 
 STATUSES = ("queued", "held", "sending", "sent", "unconfirmed", "bounced", "failed", "skipped", "cancelled")
 

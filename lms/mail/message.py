@@ -8,6 +8,7 @@ removed from every header value, so nothing a person typed can add a header.
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -79,6 +80,7 @@ def _address(name: str | None, address: str) -> str:
     return f"{Header(name, 'utf-8').encode()} <{address}>"
 
 
+@functools.lru_cache(maxsize=64)
 def _sender(sender: str) -> str:
     name, address = parseaddr(_clean(sender))
     return _address(name, address)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from adoption import coaching
 from adoption.models import DigestSent, PulseAnswer
 from lms.extensions import db
-from lms.mail.services import deliver
+from lms.mail.delivery import deliver
 from lms.types import utcnow
 from tests.adoption.conftest import as_, signout
 from tests.conftest import login, post_form
@@ -90,14 +90,14 @@ def test_pulse_survey_links_answer_from_the_mail(org, client, inbox, factory):
 
 def test_weekly_digest_once_per_week(org, inbox):
     today = utcnow().date()
-    assert coaching.send_digests(today) == "adoption: sent 2 coaching digest(s)"
+    assert coaching.send_digests(today) == "sent 2 coaching digest(s)"
     assert coaching.send_digests(today) is None
     deliver()  # what the worker does next with the outbox
     mails = inbox.wait_for(2)
     maria = next(m for m in mails if m["To"].addresses[0].addr_spec == "maria@example.com")
     assert "T2" in maria.get_body(("plain",)).get_content()
     assert db.session.query(DigestSent).count() == 2
-    assert coaching.send_digests(today + timedelta(days=7)) == "adoption: sent 2 coaching digest(s)"
+    assert coaching.send_digests(today + timedelta(days=7)) == "sent 2 coaching digest(s)"
 
 
 def test_the_digest_can_be_switched_off(org, client):
@@ -106,3 +106,11 @@ def test_the_digest_can_be_switched_off(org, client):
     settings().digest_on = False
     db.session.commit()
     assert coaching.send_digests(utcnow().date()) is None
+
+
+def test_the_worker_names_adoption_once_on_each_line_it_prints(org, app, inbox):
+    output = app.test_cli_runner().invoke(args=["lms", "worker", "--once"]).output
+    lines = output.splitlines()
+    assert "adoption: sent 2 coaching digest(s)" in lines
+    assert any(line.startswith("adoption: refreshed ") for line in lines)
+    assert not [line for line in lines if line.startswith("adoption: adoption:")]

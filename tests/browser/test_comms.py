@@ -11,7 +11,7 @@ import pytest
 from courses import learning
 from courses.enrolment import enrol
 from lms.extensions import db
-from lms.mail.services import deliver
+from lms.mail.delivery import deliver
 from lms.permissions import Permission
 from tests.browser.conftest import sign_in
 from tests.browser.test_people_admin import expect

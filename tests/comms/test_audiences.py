@@ -18,6 +18,7 @@ Mia's direct reports: Ann, Ben, Dan, Gus, Tom; her whole team adds Cat (Tom's). 
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -159,3 +160,18 @@ def test_the_builder_counts_with_and_without_javascript(client, org, factory):
     bad = post_form(client, "/comms/audiences/new", {**AUDIENCE_DEFAULTS, "hired_from": "2026-05-01",
                                                      "hired_to": "2026-01-01", "name": "x", "action": "save"})
     assert bad.status_code == 400 and "ends before it starts" in bad.text
+
+
+def test_the_builder_names_a_single_field_condition_once(office_client):
+    html = office_client.get("/comms/audiences/new").get_data(as_text=True)
+    conditions = dict(re.findall(r'<fieldset class="condition">\s*<legend>([^<]+)</legend>(.*?)</fieldset>', html,
+                                 re.S))
+    for legend, field_id in (("Job role", "job_roles"), ("Department", "departments"), ("Rollout wave", "waves"),
+                             ("Permission", "permission")):
+        body = conditions[legend]
+        assert f'<span class="visually-hidden"><label for="{field_id}">{legend}</label></span>' in body
+        visible = re.sub(r'<span class="visually-hidden">.*?</span>', "", body)
+        assert f">{legend}<" not in visible  # the legend says it; the label stays for screen readers
+    # A condition of two fields keeps both labels in sight; so does a label that adds to its legend.
+    assert '<span><label for="manager">Manager</label></span>' in conditions["Manager"]
+    assert '<span><label for="quiz">Failed the quiz</label></span>' in conditions["Quiz"]

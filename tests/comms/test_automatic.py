@@ -2,6 +2,7 @@
 the exact mails the real SMTP server receives, one per person per day, nothing sent twice."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -14,10 +15,12 @@ from courses import learning
 from courses.enrolment import assign_path_by_hand, enrol, today
 from courses.models import Enrolment, LearningPath, PathCourse
 from lms.extensions import db
+from lms.mail import kicker
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver
 from lms.people import services as people
 from lms.permissions import Permission
+from tests.conftest import login, post_form
 from tests.courses.builders import build_course
 
 
@@ -187,3 +190,43 @@ def test_two_workers_ticking_at_once_send_each_person_one_mail(app, make_app, or
     assert len(keys) == len(set(keys))
     assert sorted(_received(inbox)) == sorted(
         db.session.scalars(select(OutgoingMail.to_address).where(OutgoingMail.source == "automatic")))
+
+
+def test_an_invited_new_hire_gets_the_invitation_first_and_the_welcome_once_the_link_is_used(app, client, factory,
+                                                                                           inbox):
+    automatic_settings.switch("welcome", True, actor_id=None)
+    admin = factory.person(permissions=[Permission.ADMIN], name="Alice Admin", email="alice@example.com")
+    db.session.commit()
+    login(client, admin)
+    for name, email, invite in (("Ivy Invited", "ivy@example.com", {"invite": "y"}),
+                                ("Nick Notinvited", "nick@example.com", {})):
+        response = post_form(client, "/admin/people/new", {"name": name, "email": email, "permissions": ["learner"],
+                                                           "hire_date": today().isoformat(), **invite})
+        assert response.status_code == 302
+    kicker.drain(app)
+    report = automatic.tick()
+    db.session.commit()
+    assert report.mails == 1 and report.held == 1
+    deliver()
+    mails = {m["To"].addresses[0].addr_spec: str(m["Subject"]) for m in inbox.wait_for(2)}
+    assert mails == {"ivy@example.com": "You are invited to Rapport: set your password",
+                     "nick@example.com": "Welcome to the CRM rollout, Nick"}  # Ivy: one mail, the invitation
+    ivy = next(n for n, m in enumerate(inbox.messages) if m["To"].addresses[0].addr_spec == "ivy@example.com")
+    link = re.search(r"http://localhost(/auth/welcome/\S+)", inbox.text(ivy)).group(1)
+    inbox.clear()
+    assert automatic.tick().mails == 0  # later that day: still waiting for her
+    db.session.commit()
+    deliver()
+    assert inbox.messages == []
+
+    visitor = app.test_client()
+    response = post_form(visitor, link, {"password": "a fine first password", "confirm": "a fine first password"})
+    assert response.status_code == 302
+    report = automatic.tick()
+    db.session.commit()
+    assert report.mails == 1 and report.held == 0
+    deliver()
+    welcome = inbox.wait_for(1)[0]
+    assert welcome["To"].addresses[0].addr_spec == "ivy@example.com"
+    assert str(welcome["Subject"]) == "Welcome to the CRM rollout, Ivy"
+    assert automatic.tick().mails == 0  # once

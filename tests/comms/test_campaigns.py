@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from comms.models import Campaign, Engagement, OptOut
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver
 from tests.comms.conftest import act, save_audience, save_campaign
 from tests.conftest import post_form
 from tracking.models.statements import Statement

@@ -13,8 +13,8 @@ from comms import api
 from comms.models import OptOut
 from courses.enrolment import enrol, today
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import MailSuppression, OutgoingMail
-from lms.mail.services import deliver
 from tests.courses.builders import build_course
 
 BODY = """Hello {{ first_name }},

@@ -18,13 +18,23 @@ from tests.conftest import login, post_form
 
 
 def _org(factory):
-    office = factory.person(permissions=[Permission.PROGRAM_OFFICE, Permission.LEARNER], name="Olive Office")
-    maria = factory.person(permissions=[Permission.MANAGER, Permission.LEARNER], name="Maria Manager")
-    omar = factory.person(permissions=[Permission.MANAGER, Permission.LEARNER], name="Omar Other")
-    rep = factory.person(name="Rita Rep", manager=maria)
-    deep = factory.person(name="Dan Deep", manager=rep)  # Rita leads a small team of her own
-    other = factory.person(name="Otto Outsider", manager=omar)
+    office = factory.person(permissions=[Permission.PROGRAM_OFFICE, Permission.LEARNER], name="Olive Office",
+                            email="olive@example.com")
+    maria = factory.person(permissions=[Permission.MANAGER, Permission.LEARNER], name="Maria Manager",
+                           email="maria@example.com")
+    omar = factory.person(permissions=[Permission.MANAGER, Permission.LEARNER], name="Omar Other",
+                          email="omar@example.com")
+    rep = factory.person(name="Rita Rep", manager=maria, email="rita@example.com")
+    deep = factory.person(name="Dan Deep", manager=rep, email="dan@example.com")  # Rita leads a small team too
+    other = factory.person(name="Otto Outsider", manager=omar, email="otto@example.com")
     return office, maria, omar, rep, deep, other
+
+
+def _suggested(client, typed: str) -> list[str]:
+    response = client.get("/comms/recognition/people.json", query_string={"q": typed},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    return [person["label"] for person in response.json["people"]]
 
 
 def test_a_learner_sees_the_wall_but_cannot_post(app, client, factory):
@@ -47,10 +57,15 @@ def test_a_manager_writes_about_their_team_only(app, client, factory):
     _, maria, omar, rep, deep, other = _org(factory)
     login(client, maria)
     form = client.get("/comms/recognition/new").get_data(as_text=True)
-    assert "Rita Rep" in form and "Dan Deep" in form and "Otto Outsider" not in form
     assert "Maria Manager&#39;s team" in form and "Omar Other&#39;s team" not in form
-    response = post_form(client, "/comms/recognition/new", {"person": str(other.id), "text": "Nice work"})
-    assert response.status_code == 400  # not one of the choices offered
+    # Her suggestions are her reporting line (any depth), never someone else's people.
+    assert _suggested(client, "Rep") == ["Rita Rep (rita@example.com)"]
+    assert _suggested(client, "dan") == ["Dan Deep (dan@example.com)"]
+    assert _suggested(client, "Otto") == [] and _suggested(client, "otto@example.com") == []
+    for typed in ("Otto Outsider", "otto@example.com", str(other.id)):
+        response = post_form(client, "/comms/recognition/new", {"person": typed, "text": "Nice work"})
+        assert response.status_code == 400
+        assert "in your reporting line" in response.get_data(as_text=True)
     # Even a hand-made post about someone outside the team is refused by the service.
     from comms import recognition
 
@@ -60,14 +75,15 @@ def test_a_manager_writes_about_their_team_only(app, client, factory):
         assert error.status_code == 403 and "own team" in error.message
     else:
         raise AssertionError("a manager wrote kudos about someone outside their team")
-    response = post_form(client, "/comms/recognition/new", {"person": str(deep.id), "text": "Closed the Q4 deal."})
+    response = post_form(client, "/comms/recognition/new", {"person": "Dan Deep (dan@example.com)",
+                                                           "text": "Closed the Q4 deal."})
     assert response.status_code == 302
     response = post_form(client, "/comms/recognition/new", {"team": str(maria.id), "text": "Team on fire."})
     assert response.status_code == 302
-    response = post_form(client, "/comms/recognition/new", {"person": str(rep.id), "team": str(maria.id),
+    response = post_form(client, "/comms/recognition/new", {"person": "rita@example.com", "team": str(maria.id),
                                                            "text": "Both"})
     assert response.status_code == 400 and "either a person or a team" in response.get_data(as_text=True)
-    response = post_form(client, "/comms/recognition/new", {"person": str(rep.id), "text": "x" * 1001})
+    response = post_form(client, "/comms/recognition/new", {"person": "Rita Rep", "text": "x" * 1001})
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Kudos)) == 2
 
@@ -94,7 +110,13 @@ def test_the_author_and_the_program_office_delete_others_cannot(app, client, fac
     login(client, omar)
     assert "Delete" not in client.get("/comms/recognition/").get_data(as_text=True)
     response = post_form(client, f"/comms/recognition/{mine}/delete", {}, form_url="/comms/recognition/new")
-    assert response.status_code == 302  # refused with a message, nothing deleted
+    assert response.status_code == 403  # refused, saying why: not a redirect with a flash
+    assert "Only its author and the program office can delete a kudos." in response.get_data(as_text=True)
+    assert "<h1>403</h1>" in response.get_data(as_text=True)
+    response = post_form(client, f"/comms/recognition/{mine}/delete", {}, form_url="/comms/recognition/new",
+                         headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.json == {"error": "Only its author and the program office can delete a kudos."}
     assert db.session.get(Kudos, mine) is not None
     client = app.test_client()
     login(client, maria)
@@ -125,7 +147,7 @@ def test_api_counts_urls_and_the_newsletter_block(app, client, factory):
     login(client, office)
     form = client.get(url).get_data(as_text=True)
     assert "Well done on go-live</textarea>" in form
-    assert re.search(rf'<option selected value="{rep.id}">|<option value="{rep.id}" selected>', form)
+    assert 'value="Rita Rep (rita@example.com)"' in form  # the person field comes filled in
     recent = api.recent_kudos(utcnow() - timedelta(days=1))
     assert [k.text for k in recent][-1].startswith("Great *pipeline*")
     assert recent[0].about == "Rita Rep's team"
@@ -144,3 +166,49 @@ def test_api_counts_urls_and_the_newsletter_block(app, client, factory):
         assert "few words" in error.message
     else:
         raise AssertionError("empty kudos accepted")
+
+
+def test_the_person_field_takes_a_name_or_an_email_and_says_which_it_cannot_tell(app, client, factory):
+    office, _, _, rep, _, _ = _org(factory)
+    first = factory.person(name="Sam Lee", email="sam.lee@example.com")
+    second = factory.person(name="Sam Lee", email="samuel.lee@example.com")
+    for n in range(12):
+        factory.person(name=f"Suggested {n:02d}", email=f"suggested{n:02d}@example.com")
+    factory.person(name="Gone Person", email="gone@example.com", active=False)
+    login(client, office)
+    form = client.get("/comms/recognition/new").get_data(as_text=True)
+    assert '<select id="person"' not in form  # no drop-down of everyone: a text field with suggestions
+    assert re.search(r'<input[^>]*id="person"[^>]*type="text"', form)
+    assert 'list="kudos-people"' in form and '<datalist id="kudos-people"></datalist>' in form
+    assert 'data-search-url="/comms/recognition/people.json"' in form and "recognition.js" in form
+    assert "rita@example.com" not in form and "Sam Lee" not in form  # (Rita Rep's team is offered: she has one)
+    assert _suggested(client, "sam") == ["Sam Lee (sam.lee@example.com)", "Sam Lee (samuel.lee@example.com)"]
+    assert len(_suggested(client, "suggested")) == 10  # a few suggestions, never the whole organisation
+    assert _suggested(client, "s") == []  # two letters at least
+    assert _suggested(client, "%") == [] and _suggested(client, "__") == []  # typed wildcards are letters
+    assert _suggested(client, "gone") == []  # deactivated people are not offered
+
+    def post(person: str):
+        return post_form(client, "/comms/recognition/new", {"person": person, "text": "Well done"})
+
+    response = post("Sam Lee")
+    assert response.status_code == 400
+    assert "2 people are called “Sam Lee”: type their email" in response.get_data(as_text=True)
+    response = post("Nobody Here")
+    assert response.status_code == 400
+    assert "There is nobody called “Nobody Here” in the organisation" in response.get_data(as_text=True)
+    assert post("gone@example.com").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Kudos)) == 0
+    assert post("Sam Lee (samuel.lee@example.com)").status_code == 302
+    assert post("  SAM.LEE@example.com ").status_code == 302
+    assert post("rita rep").status_code == 302  # one person of that name, whatever the case
+    about = list(db.session.scalars(select(Kudos.person_id).order_by(Kudos.id)))
+    assert about == [second.id, first.id, rep.id]
+
+
+def test_only_writers_of_kudos_may_search_people(app, client, factory):
+    _, _, _, rep, _, _ = _org(factory)
+    assert client.get("/comms/recognition/people.json?q=rita").status_code in (302, 401)
+    login(client, rep)  # a learner
+    response = client.get("/comms/recognition/people.json?q=rita", headers={"Accept": "application/json"})
+    assert response.status_code == 403 and "people" not in response.json

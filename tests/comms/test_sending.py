@@ -11,8 +11,8 @@ from comms import api
 from comms import campaigns as service
 from comms.models import Campaign, Engagement
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import OutgoingMail
-from lms.mail.services import deliver
 from lms.permissions import Permission
 from tests.comms.conftest import act, save_audience, save_campaign
 from tests.conftest import login, post_form
@@ -47,9 +47,12 @@ def test_schedule_in_a_time_zone_then_the_worker_starts_it(office_client, crowd,
     assert service.start_due() is None  # not yet
     campaign.send_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
-    assert "comms: started" in app.test_cli_runner().invoke(args=["lms", "worker", "--once"]).output
-    assert deliver().sent == 5  # the next round of the worker sends them
-    assert len(inbox.messages) == 5
+    lines = app.test_cli_runner().invoke(args=["lms", "worker", "--once"]).output.splitlines()
+    assert any(line.startswith("comms: started") for line in lines)
+    assert "mail: 5 sent" in lines  # the round that started the campaign sends it too
+    assert sorted(m["To"].addresses[0].addr_spec for m in inbox.wait_for(5)) == [f"p{n}@example.com"
+                                                                                  for n in range(5)]
+    assert deliver().sent == 0
     bad = act(office_client, _campaign_copy(office_client, campaign_id), "schedule", send_at="2020-01-01T10:00",
               timezone="Mars/Olympus")
     assert "Unknown time zone" in office_client.get(bad.headers["Location"]).text

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.mail.delivery import deliver
 from lms.mail.models import MailSuppression, OutgoingMail
-from lms.mail.services import deliver, queue_mail
+from lms.mail.services import queue_mail
 from lms.permissions import Permission
 from lms.types import utcnow
 from tests.conftest import login, post_form

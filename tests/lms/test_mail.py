@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.mail import outbox
 from lms.mail import smtp as transport
+from lms.mail.delivery import deliver
 from lms.mail.models import MailSuppression, OutgoingMail
 from lms.mail.rendering import NotSent, RenderedMail
-from lms.mail.services import cancel, counts, deliver, hold, queue_mail, queue_rendered, release
+from lms.mail.services import cancel, counts, hold, queue_mail, queue_rendered, release
 from lms.people.models import Person
 from lms.types import utcnow
 
@@ -151,6 +153,25 @@ def test_a_mail_handed_over_before_its_worker_died_is_never_sent_again(app, inbo
     assert inbox.messages == [] and _mail(mail.id).unconfirmed
 
 
+def test_a_late_refusal_for_a_claim_another_worker_took_over_does_not_queue_the_sent_mail_again(app, inbox):
+    mail = queue_mail("a@example.com", "Hi", "Body")
+    db.session.commit()
+    token, _ = outbox.claim(10, 60, None)  # a slow worker claims it, and is answered 451 long after ...
+    row = _mail(mail.id)
+    row.claimed_until = utcnow() - timedelta(seconds=1)  # ... its lease ran out, so another worker sent the mail
+    db.session.commit()
+    assert deliver().sent == 1
+    report = outbox.DeliveryReport()
+    opts = {"attempts": 8, "retry": 30}
+    outbox.write_outcomes([transport.Result(mail.id, transport.Outcome.TEMPORARY, "451 4.3.0 Try later")], token,
+                          opts, report)
+    db.session.commit()
+    assert report.retried == 0 and _mail(mail.id).status == "sent"
+    _due_now()
+    assert deliver().sent == 0
+    assert len(inbox.messages) == 1
+
+
 def test_a_round_whose_claim_was_taken_over_is_abandoned_before_its_end(app, inbox, smtp_server):
     settings = transport.SmtpSettings("127.0.0.1", smtp_server[0].port, connections=2)
     envelopes = [transport.Envelope(n, "no-reply@rapport.invalid", f"p{n}@example.com",
@@ -169,6 +190,26 @@ def test_several_connections_send_each_mail_exactly_once(make_app, inbox):
         assert deliver().sent == 23
         assert sorted(m["Subject"] for m in inbox.messages) == sorted(f"Mail {n}" for n in range(23))
         assert all(_mail(i).status == "sent" for i in ids)
+
+
+@pytest.mark.parametrize("senders", [1, 3])
+def test_senders_share_the_sessions_and_every_mail_keeps_its_reply_and_message_id(make_app, inbox, senders):
+    app = make_app(LMS_SMTP_CONNECTIONS=6, LMS_MAIL_SENDERS=senders, LMS_MAIL_BATCH=10)
+    inbox.rcpt_reply = lambda address: "550 5.1.1 No such user" if address.startswith("refuse") else None
+    with app.app_context():
+        ids = [queue_mail(f"p{n}@example.com", f"Mail {n}", "Body").id for n in range(95)]
+        bounced = queue_mail("refuse-permanently@example.com", "Mail to nobody", "Body").id
+        db.session.commit()
+        report = deliver()
+        assert (report.sent, report.bounced) == (95, 1)
+        received = {m["To"]: m for m in inbox.messages}
+        assert sorted(received) == sorted(f"p{n}@example.com" for n in range(95))  # each once
+        for mail_id in ids:
+            row = _mail(mail_id)
+            assert row.status == "sent" and row.smtp_reply.startswith("250") and row.attempts == 1
+            assert received[row.to_address]["Message-ID"] == row.message_id  # recorded when it was handed over
+        assert _mail(bounced).status == "bounced"
+        assert db.session.get(MailSuppression, "refuse-permanently@example.com") is not None
 
 
 def test_rows_without_bodies_are_rendered_when_sent_by_their_sources_renderer(app, inbox, factory):

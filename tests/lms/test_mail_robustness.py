@@ -179,4 +179,6 @@ def test_every_recipient_gets_exactly_one_mail_through_outages_and_killed_worker
     retried = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(OutgoingMail.attempts > 1))
     assert retried > 0  # the 451s were retried
     unconfirmed = db.session.scalars(select(OutgoingMail.to_address).where(OutgoingMail.smtp_reply.is_(None))).all()
-    assert 1 <= len(unconfirmed) <= 8  # the round the first killed worker had handed over: stored, not confirmed
+    # what each killed worker had handed over without writing the relay's reply: per sender, the round in flight and
+    # the one before it (its outcomes go out with the next hand-over), so at most twice its sessions per kill
+    assert 1 <= len(unconfirmed) <= 2 * 2 * app.config["LMS_SMTP_CONNECTIONS"]

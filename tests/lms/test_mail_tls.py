@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from lms.extensions import db
-from lms.mail.services import deliver, queue_mail
+from lms.mail.delivery import deliver
+from lms.mail.services import queue_mail
 from tests.conftest import Inbox, free_port
 
 

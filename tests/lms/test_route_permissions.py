@@ -169,8 +169,12 @@ def test_a_manager_cannot_post_kudos_about_someone_outside_their_team(make_app, 
     client = app.test_client()
     with app.app_context():
         login(client, boss)
-        refused = client.post("/comms/recognition/new", data={"person": theirs.id, "text": "Well done"})
-        assert refused.status_code == 400  # not among the people offered
+        for person in (theirs.email, theirs.name, str(theirs.id)):
+            refused = client.post("/comms/recognition/new", data={"person": person, "text": "Well done"})
+            assert refused.status_code == 400  # nobody of that name or email in their reporting line
         refused = client.post("/comms/recognition/new", data={"team": other_boss.id, "text": "Well done"})
         assert refused.status_code == 400
-        assert client.post("/comms/recognition/new", data={"person": mine.id, "text": "Well done"}).status_code == 302
+        accepted = client.post("/comms/recognition/new", data={"person": mine.email, "text": "Well done"})
+        assert accepted.status_code == 302
+        found = client.get("/comms/recognition/people.json", query_string={"q": "example.com"}).json["people"]
+        assert [p["id"] for p in found] == [mine.id]  # the search is the manager's line only
