@@ -109,9 +109,10 @@ def inbox(smtp_server) -> Inbox:
 
 @contextmanager
 def _sqlite_folder(tmp_path_factory, name: str) -> Iterator[Path]:
-    """A folder for a test SQLite database: in memory-backed /dev/shm where there is one (the same SQLite, WAL and
-    FULL sync, but a commit costs microseconds instead of a disk flush), else under pytest's temporary folder."""
-    if not (os.path.isdir(SHM) and os.access(SHM, os.W_OK)):
+    """A folder for a test SQLite database: in memory-backed /dev/shm where there is one with room (the same SQLite,
+    WAL and FULL sync, but a commit costs microseconds instead of a disk flush), else under pytest's temporary folder
+    (a container's /dev/shm may be as small as 64 MB; the two databases take a few tens of MB)."""
+    if not (os.path.isdir(SHM) and os.access(SHM, os.W_OK) and shutil.disk_usage(SHM).free > 512 * 2**20):
         yield tmp_path_factory.mktemp(name)
         return
     folder = Path(tempfile.mkdtemp(prefix=f"rapport-{name}-", dir=SHM))
