@@ -2,21 +2,28 @@
 factories for people and organisation, and helpers that sign in and post forms with their CSRF token."""
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 import socket
+import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy.pool import NullPool
 
 from lms import create_app
 from lms.extensions import db
@@ -24,6 +31,7 @@ from lms.people.models import Department, JobRole, Person, PersonPermission, Rol
 from lms.permissions import Permission
 
 PASSWORD = "correct horse battery"
+SHM = "/dev/shm"  # noqa: S108 (a folder made with mkdtemp, not a fixed file)
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -99,10 +107,38 @@ def inbox(smtp_server) -> Inbox:
     return smtp_server[1]
 
 
+@contextmanager
+def _sqlite_folder(tmp_path_factory, name: str) -> Iterator[Path]:
+    """A folder for a test SQLite database: in memory-backed /dev/shm where there is one with room (the same SQLite,
+    WAL and FULL sync, but a commit costs microseconds instead of a disk flush), else under pytest's temporary folder
+    (a container's /dev/shm may be as small as 64 MB; the two databases take a few tens of MB)."""
+    if not (os.path.isdir(SHM) and os.access(SHM, os.W_OK) and shutil.disk_usage(SHM).free > 512 * 2**20):
+        yield tmp_path_factory.mktemp(name)
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"rapport-{name}-", dir=SHM))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _no_flush_per_commit(url: str) -> str:
+    """PostgreSQL with ``synchronous_commit=off`` for the test connections: a commit is visible to every other
+    connection at once, as ever, but does not wait for its WAL flush (only a server crash could lose the last ones,
+    which a test database does not mind). Left as it is when the URL sets ``options`` itself."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgres") or "options" in parsed.query:
+        return url
+    return parsed.update_query_dict({"options": "-c synchronous_commit=off"}).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return os.environ.get("LMS_TEST_DATABASE_URL") or (
-        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db"))
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if os.environ.get("LMS_TEST_DATABASE_URL"):
+        yield _no_flush_per_commit(os.environ["LMS_TEST_DATABASE_URL"])
+        return
+    with _sqlite_folder(tmp_path_factory, "db") as folder:
+        yield "sqlite:///" + str(folder / "test.db")
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +160,16 @@ def base_config(database_url, instance_path, smtp_server) -> dict:
         # it turn it on (tests/tracking/test_background_derive.py).
         "LMS_XAPI_BACKGROUND_DERIVE": False,
     }
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """The argon2 hash of a password, made once per session: argon2 takes a good part of a second per hash by
+    design, and the tests make people by the hundred. People made with the same password share its hash; each
+    still signs in through the real verification."""
+    from lms.auth.services import hash_password
+
+    return hash_password(password)
 
 
 class IsolatedClient(FlaskClient):
@@ -172,11 +218,15 @@ def _empty_tables() -> None:
     existing = set(inspect(db.engine).get_table_names())  # a disabled plugin's tables may not exist
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
     with db.engine.begin() as connection:
+        # DELETE, children first, on PostgreSQL too: TRUNCATE of some 90 tables takes about a second there (it makes
+        # new files for each), DELETE of a test's few rows a few milliseconds. Then the sequences start again at 1,
+        # as TRUNCATE ... RESTART IDENTITY did (and as SQLite's rowids do once a table is empty).
+        for table in tables:
+            connection.execute(text(f'DELETE FROM "{table}"'))
         if db.engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+            for schema, sequence in connection.execute(text(
+                    "SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL")):
+                connection.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
 
 
 @pytest.fixture()
@@ -207,6 +257,90 @@ def app(make_app):
     with app.app_context():
         yield app
         db.session.remove()
+
+
+DEMO_PASSWORD = "demo password 1"
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """The demo organisation, seeded once per session into a database of its own (never used by a test directly:
+    each test gets a copy through ``demo_app``)."""
+
+    url: str
+    output: str  # what ``flask lms demo --password ...`` printed
+
+
+def _postgres_server(url: str):
+    """An engine on the server's maintenance database, for CREATE/DROP DATABASE (which cannot run in a transaction)."""
+    url = make_url(url).set(drivername="postgresql+psycopg", database="postgres")
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _recreate_postgres(url: str, database: str, template: str | None = None) -> str:
+    server = _postgres_server(url)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"' + (f' TEMPLATE "{template}"' if template else "")))
+    server.dispose()
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def _drop_postgres(url: str) -> None:
+    server = _postgres_server(url)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_seed(base_config, database_url, tmp_path_factory) -> Iterator[DemoSeed]:
+    """``flask lms demo`` once per session (it takes a while), on the test database's engine (SQLite or PostgreSQL)."""
+    with ExitStack() as cleanup:
+        if database_url.startswith("sqlite"):
+            url = "sqlite:///" + str(cleanup.enter_context(_sqlite_folder(tmp_path_factory, "demo")) / "demo.db")
+        else:
+            url = _recreate_postgres(database_url, make_url(database_url).database + "_demo")
+            cleanup.callback(_drop_postgres, url)
+        app = _make_app({**base_config, "LMS_DATABASE_URL": url})
+        with app.app_context():  # as the app fixture has one
+            result = app.test_cli_runner().invoke(args=["lms", "demo", "--password", DEMO_PASSWORD])
+            assert result.exit_code == 0, result.output
+            assert "Demo organisation seeded" in result.output, result.output
+            from lms.mail import kicker
+
+            kicker.drain(app)
+            db.session.remove()
+            db.engine.dispose()  # no connection left open on the template
+        yield DemoSeed(url=url, output=result.output)
+
+
+@pytest.fixture()
+def demo_app(base_config, demo_seed, tmp_path):
+    """An app on a fresh copy of the seeded demo database, inside an app context (as ``app`` is); the copy is the
+    test's to change. Use it in a module as ``app``: ``@pytest.fixture() def app(demo_app): return demo_app``."""
+    if demo_seed.url.startswith("sqlite"):
+        url = "sqlite:///" + str(tmp_path / "demo.db")
+        source, copy = sqlite3.connect(make_url(demo_seed.url).database), sqlite3.connect(make_url(url).database)
+        try:
+            source.backup(copy)  # consistent whatever is still in the write-ahead log
+        finally:
+            source.close()
+            copy.close()
+    else:
+        url = _recreate_postgres(demo_seed.url, make_url(demo_seed.url).database + "_copy",
+                                 template=make_url(demo_seed.url).database)
+    app = _make_app({**base_config, "LMS_DATABASE_URL": url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+    from lms.mail import kicker
+
+    kicker.drain(app)
+    with app.app_context():
+        db.engine.dispose()
+    if not url.startswith("sqlite"):
+        _drop_postgres(url)
 
 
 @dataclass
@@ -243,15 +377,13 @@ class Factory:
                department: str | None = "Sales", wave: str | None = None, manager: Person | None = None,
                email: str | None = None, name: str | None = None, employee_id: str | None = None,
                hire_date: date | None = None, active: bool = True) -> Person:
-        from lms.auth.services import hash_password
-
         self.counter += 1
         person = Person(
             email=email or f"person{self.counter}@example.com", name=name or f"Person {self.counter}",
             employee_id=employee_id or f"T{self.counter:05d}", job_role=self.job_role(role) if role else None,
             department=self.department(department) if department else None,
             wave=self.wave(wave) if wave else None, manager=manager, hire_date=hire_date, active=active,
-            password_hash=hash_password(password) if password else None,
+            password_hash=password_hash(password) if password else None,
             permission_rows=[PersonPermission(permission=Permission(p).value) for p in permissions],
         )
         db.session.add(person)

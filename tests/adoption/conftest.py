@@ -26,12 +26,11 @@ from adoption import guide, readmodel, surveys
 from adoption.models import PulseSurvey
 from adoption.usage import DEFAULT_TYPE, import_csv, mark_dirty
 from courses.models import LearningPath, PathCourse, PathRule
-from lms.auth.services import hash_password
 from lms.extensions import db
 from lms.people import services as people
 from lms.permissions import Permission
 from lms.types import utcnow
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, password_hash
 from tests.courses.builders import build_course
 from tests.governance.conftest import complete_course
 from tests.tracking.conftest import Xapi, make_client
@@ -63,7 +62,7 @@ def _person(org: Org, key: str, role: str, manager: str | None, permissions=("le
                              manager_id=org.people[manager].id if manager else None,
                              permissions=frozenset(Permission(p) for p in permissions))
     person = people.create_person(info, actor_id=None)
-    person.password_hash = hash_password(PASSWORD)
+    person.password_hash = password_hash(PASSWORD)
     db.session.commit()
     org.people[key] = person
     return person

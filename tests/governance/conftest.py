@@ -29,13 +29,12 @@ from sqlalchemy import select, update
 from courses import learning
 from courses.models import Enrolment, LearningPath, PathAssignment, PathCourse, PathRule
 from lms import signals
-from lms.auth.services import hash_password
 from lms.extensions import db
 from lms.people import services as people
 from lms.people.models import Person
 from lms.permissions import Permission
 from lms.types import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, password_hash
 from tests.courses.builders import build_course
 from tests.tracking.conftest import Xapi, make_client
 
@@ -75,7 +74,7 @@ def _person(org: Org, factory, key: str, role: str, department: str, wave: str, 
         manager_id=org.people[manager].id if manager else None,
         permissions=frozenset(Permission(p) for p in permissions.get("permissions", {"learner"})))
     person = people.create_person(info, actor_id=None)
-    person.password_hash = hash_password(PASSWORD)
+    person.password_hash = password_hash(PASSWORD)
     db.session.commit()
     org.people[key] = person
     return person

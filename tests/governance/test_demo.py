@@ -3,6 +3,7 @@ technology SME seat vacant, a goal at risk because its linked course is behind, 
 next week, goal values over past months; and the demo logins see what their permissions allow."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from governance import services_board as board
@@ -11,12 +12,16 @@ from governance import services_report as report
 from lms.extensions import db
 from lms.people.models import Person
 from lms.types import utcnow
-from tests.conftest import login
+from tests.conftest import DEMO_PASSWORD, login
+
+
+@pytest.fixture()
+def app(demo_app):
+    """The demo organisation, seeded once per session; each test here gets its own copy."""
+    return demo_app
 
 
 def test_the_demo_story_is_true_of_its_records(app, client):
-    result = app.test_cli_runner().invoke(args=["lms", "demo", "--password", "demo password 1"])
-    assert result.exit_code == 0, result.output
     view = dashboard.overview()
     departments = {row.label: row.rate for row in view.by_department.rows}
     assert min(departments, key=departments.get) == "Marketing"
@@ -41,7 +46,7 @@ def test_the_demo_story_is_true_of_its_records(app, client):
             ("marketing.manager", ["/governance/gaps?by=person"], ["/governance/", "/governance/goals"]),
             ("learner", [], ["/governance/", "/governance/gaps"])):
         person = db.session.scalar(select(Person).where(Person.email == f"{email}@northwind.example"))
-        login(client, person, "demo password 1")
+        login(client, person, DEMO_PASSWORD)
         for url in allowed:
             assert client.get(url).status_code == 200, (email, url)
         for url in refused:
