@@ -15,7 +15,7 @@ What it does:
 2. An aiosmtpd server in its own process that accepts and counts every message (it parses nothing).
 3. **rapport**: one ``flask --app wsgi lms worker`` process sends the campaign (personalising each mail as it
    goes, links signed for its row, MIME) over ``LMS_SMTP_CONNECTIONS`` sessions (default here 32, shared by
-   ``LMS_MAIL_SENDERS`` = 4 sending threads, batches of ``LMS_MAIL_BATCH`` = 128; each can be set in the
+   ``LMS_MAIL_SENDERS`` = 1 sending thread, batches of ``LMS_MAIL_BATCH`` = 128; each can be set in the
    environment) until no row is left, every round handed over in a synchronous=FULL commit before its final ".";
    wall clock from the worker's start (Python and the app's start-up included) to
    the last row settled; peak RSS of that worker (``ru_maxrss`` from ``os.wait4``).
@@ -218,7 +218,7 @@ def main() -> int:
            "LMS_DATABASE_URL": f"sqlite:///{folder / 'rapport.db'}", "LMS_SMTP_HOST": "127.0.0.1",
            "LMS_MAIL_BATCH": os.environ.get("LMS_MAIL_BATCH", "128"),
            "LMS_SMTP_CONNECTIONS": os.environ.get("LMS_SMTP_CONNECTIONS", "32"),
-           "LMS_MAIL_SENDERS": os.environ.get("LMS_MAIL_SENDERS", "4"),
+           "LMS_MAIL_SENDERS": os.environ.get("LMS_MAIL_SENDERS", "1"),
            "LMS_PLUGINS": "courses,tracking,comms"}
     server = None
     try:

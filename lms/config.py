@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SMTP_CA_FILE": None,  # a CA bundle to trust for the relay's certificate (default: the system's)
     "LMS_SMTP_TIMEOUT": 10,
     "LMS_SMTP_CONNECTIONS": 4,  # sessions each worker sends over at once
-    "LMS_MAIL_SENDERS": 2,  # threads of a worker sharing those sessions, so one's commit overlaps another's sending
+    "LMS_MAIL_SENDERS": 1,  # threads of a worker sharing those sessions (more for a distant relay: see the README)
     "LMS_MAIL_RATE": 0.0,  # messages per second per worker process (0: as fast as the relay takes them)
     "LMS_MAIL_BATCH": 200,  # rows a worker claims at a time
     "LMS_MAIL_LEASE": 60.0,  # seconds a claim holds before another worker may take the rows over

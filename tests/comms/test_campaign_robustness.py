@@ -40,7 +40,7 @@ def test_a_campaign_reaches_every_recipient_exactly_once_through_outages_and_a_k
     assert db.session.scalar(select(func.count()).select_from(audiences.members(audience.rules).subquery())) == TOTAL
 
     inbox = relay = Relay()
-    workers = relay.workers = Workers(base_config, relay.port)
+    workers = relay.workers = Workers(base_config, relay.port, senders=1)
     relay.kill_at_data = 1000
     relay.start()
     try:

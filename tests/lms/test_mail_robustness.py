@@ -79,12 +79,15 @@ class Relay(Inbox):
 
 
 class Workers:
-    def __init__(self, config: dict, port: int) -> None:
+    """Worker processes; ``senders`` threads each (two here: the shared-commit path; one in the campaign test)."""
+
+    def __init__(self, config: dict, port: int, senders: int = 2) -> None:
         self.env = {**os.environ, "LMS_ENV": "testing", "LMS_SECRET_KEY": config["LMS_SECRET_KEY"],
                     "LMS_DATABASE_URL": config["LMS_DATABASE_URL"], "LMS_INSTANCE_PATH": config["LMS_INSTANCE_PATH"],
                     "LMS_BASE_URL": config["LMS_BASE_URL"], "LMS_SMTP_PORT": str(port), "LMS_SMTP_TIMEOUT": "5",
                     "LMS_MAIL_LEASE": "3", "LMS_MAIL_RETRY_BASE": "0.3", "LMS_MAIL_BATCH": "50",
-                    "LMS_MAIL_MAX_ATTEMPTS": "50"}
+                    "LMS_MAIL_MAX_ATTEMPTS": "50",
+                    "LMS_MAIL_SENDERS": str(senders)}
         self.running: list[subprocess.Popen] = []
 
     def start(self) -> subprocess.Popen:
