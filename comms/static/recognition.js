@@ -30,9 +30,18 @@
           .catch(function () { /* no suggestions: the field still takes a full name or an email */ });
       }, 200);
     });
+    if (input.value.trim().length >= 2) {  // typed before this script ran (a slow page): suggest for it now
+      input.dispatchEvent(new Event("input"));
+    }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function start() {
     document.querySelectorAll("input[data-search-url][list]").forEach(suggest);
-  });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
