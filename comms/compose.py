@@ -15,6 +15,7 @@ here, so that they all look alike and follow the same rules.
 """
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from collections.abc import Mapping
@@ -193,9 +194,11 @@ class Composer:
         self._fast = FastBody.build(message.body_markdown, self)
         self._plain_subject = plain_names(message.subject)
 
+    @functools.cached_property
+    def _my_learning(self) -> Url:
+        return Url(self.base_url + courses_api.my_learning_path())
+
     def context(self, recipient: Recipient, extra: Mapping[str, str] | None) -> dict:
-        if not hasattr(self, "_my_learning"):
-            self._my_learning = Url(self.base_url + courses_api.my_learning_path())
         return {"first_name": recipient.first_name, "last_name": recipient.last_name, "name": recipient.name,
                 "job_role": recipient.job_role, "department": recipient.department, "manager": recipient.manager,
                 "due": DueList(recipient.due), "extra": _Extra(extra or {}), "my_learning_url": self._my_learning}
@@ -275,7 +278,8 @@ class _Extra:
     __getitem__ = __getattr__
 
 
-_NAME_ONLY = re.compile(r"\{\{\s*(" + "|".join(p for p in PLACEHOLDERS if p != "extra") + r")\s*\}\}")
+PRINTABLE_NAMES = frozenset(PLACEHOLDERS) - {"extra"}  # placeholders that are values themselves
+_NAME_ONLY = re.compile(r"\{\{\s*(" + "|".join(sorted(PRINTABLE_NAMES)) + r")\s*\}\}")
 
 
 def plain_names(source: str) -> list[str] | None:

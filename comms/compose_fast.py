@@ -13,6 +13,7 @@ from jinja2.sandbox import SecurityError
 from comms.compose import (
     _ENVS,
     _HREF,
+    PRINTABLE_NAMES,
     DueList,
     Links,
     TemplateProblem,
@@ -20,7 +21,6 @@ from comms.compose import (
     _tracked,
     _undefined,
     _when,
-    plain_names,
 )
 from courses import api as courses_api
 from lms.errors import DomainError
@@ -54,8 +54,7 @@ class FastBody:
         def token(match: re.Match) -> str:
             tokens.append(f"zqx{len(tokens)}xqz")
             source = match.group(1).strip()
-            plain = plain_names("{{ " + source + " }}")
-            expressions.append(_Name(plain[1]) if plain and len(plain) == 3 and not plain[0] and not plain[2]
+            expressions.append(_Name(source) if source in PRINTABLE_NAMES
                                else env.compile_expression(source, undefined_to_none=False))
             return tokens[-1]
 

@@ -8,6 +8,7 @@ a changed token is refused. Unsubscribe and preference tokens do not expire: a m
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
 from dataclasses import dataclass
@@ -32,9 +33,11 @@ class _Signer(Signer):
     """itsdangerous' Signer (HMAC-SHA1 over a derived key), keeping the keyed HMAC instead of deriving the key and
     keying a new HMAC for every token: a mail signs five. Tokens are the same as Signer's; unsign is Signer's."""
 
+    @functools.cached_property
+    def _mac(self) -> hmac.HMAC:
+        return hmac.new(self.derive_key(), digestmod=self.digest_method)
+
     def get_signature(self, value: str | bytes) -> bytes:
-        if not hasattr(self, "_mac"):
-            self._mac = hmac.new(self.derive_key(), digestmod=self.digest_method)
         mac = self._mac.copy()
         mac.update(value.encode() if isinstance(value, str) else value)
         return base64_encode(mac.digest())

@@ -102,15 +102,23 @@ def _deliver_ahead(smtp: SmtpSettings, rate: RateLimit, size: int, opts: dict, r
 def _commit_here(keys: list[int], token: str, message_ids: dict[int, str], pending: list[Result], opts: dict,
                  report: DeliveryReport) -> set[int]:
     """Write the last round's outcomes and hand this round over, in one commit, in this thread."""
+    request = _HandOver(keys, token, message_ids, pending, opts, report)
+    _record([request])
+    return request.owned
+
+
+def _record(group: list[_HandOver]) -> None:
+    """Write each request's outcomes and hand its round over, all in one commit (rolled back on any error)."""
     with WRITING:
         try:
-            outbox.write_outcomes(pending, token, opts, report)
-            owned = outbox.hand_over(keys, token, message_ids) if keys else set()
+            for request in group:
+                outbox.write_outcomes(request.pending, request.token, request.opts, request.report)
+                if request.keys:
+                    request.owned = outbox.hand_over(request.keys, request.token, request.message_ids)
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
-    return owned
 
 
 def _send(pool: Pool, batch: Batch, rate: RateLimit, opts: dict, report: DeliveryReport, commit) -> None:
@@ -256,17 +264,11 @@ class Committer:
             db.session.remove()
 
     def _commit(self, group: list[_HandOver]) -> None:
-        with WRITING:
-            try:
-                for request in group:
-                    outbox.write_outcomes(request.pending, request.token, request.opts, request.report)
-                    if request.keys:
-                        request.owned = outbox.hand_over(request.keys, request.token, request.message_ids)
-                db.session.commit()
-            except BaseException as exc:  # nothing of the group was recorded: none of its rounds goes out
-                db.session.rollback()
-                for request in group:
-                    request.error, request.owned = exc, set()
+        try:
+            _record(group)
+        except BaseException as exc:  # nothing of the group was recorded: none of its rounds goes out
+            for request in group:
+                request.error, request.owned = exc, set()
         for request in group:
             request.done.set()
 

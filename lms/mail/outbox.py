@@ -26,6 +26,7 @@ from lms.types import utcnow
 
 UNCONFIRMED_NOTE = "the relay did not confirm (worker stopped or connection lost at the end of the message)"
 
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
