@@ -47,3 +47,9 @@ def upsert(table: str, columns: tuple[str, ...], rows: list[tuple], *, pg_types:
     arrays = ", ".join(f"%s::{kind}[]" for kind in pg_types)
     connection.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
                                tuple(list(column) for column in zip(*rows, strict=True)))
+
+
+def chunks(values: list, size: int = 500):
+    """``values`` in slices of ``size`` (IN lists and statements of a bounded size)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from adoption import weeks
-from adoption.bulk import upsert
+from adoption.bulk import chunks, upsert
 from adoption.models import UnknownActor, UsageDay, UsageStatement
 from lms.errors import DomainError
 from lms.extensions import db
@@ -85,20 +85,15 @@ def _people_for(facts: list[ActivityStatement]) -> dict[str, int]:
     names = {f.account[1] for f in facts if f.account and f.account[1]}
     emails = {f.mbox.removeprefix("mailto:").lower() for f in facts if f.mbox}
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(names)):
+    for chunk in chunks(sorted(names)):
         for pid, employee_id in db.session.execute(select(Person.id, Person.employee_id)
                                                    .where(Person.employee_id.in_(chunk))):
             found[f"account:{employee_id}"] = pid
-    for chunk in _chunks(sorted(emails)):
+    for chunk in chunks(sorted(emails)):
         for pid, email in db.session.execute(select(Person.id, func.lower(Person.email))
                                              .where(func.lower(Person.email).in_(chunk))):
             found[f"mbox:{email}"] = pid
     return found
-
-
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def _actor(fact: ActivityStatement, people: dict[str, int]) -> tuple[int | None, str]:
@@ -123,7 +118,7 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
     if usage:
         people = _people_for(usage)
         seen = set()
-        for chunk in _chunks([f.statement_id.lower() for f in usage]):
+        for chunk in chunks([f.statement_id.lower() for f in usage]):
             seen |= set(db.session.scalars(select(UsageStatement.statement_id)
                                            .where(UsageStatement.statement_id.in_(chunk))))
         rows, unknown = [], defaultdict(int)
@@ -139,13 +134,13 @@ def count_statements(facts: list[ActivityStatement], voided_ids: list[str]) -> i
             day, kind = fact.timestamp.date(), kind_of(fact)
             rows.append((statement_id, person_id, day, kind))
             deltas[(person_id, day, kind)] += 1
-        for chunk in _chunks(rows, 1000):
+        for chunk in chunks(rows, 1000):
             upsert("adoption_usage_statement", ("statement_id", "person_id", "day", "kind"), chunk,
                    pg_types=("text", "integer", "date", "text"))
         counted = len(rows)
         _note_unknown(unknown)
     if voided_ids:
-        for chunk in _chunks(sorted({v.lower() for v in voided_ids})):
+        for chunk in chunks(sorted({v.lower() for v in voided_ids})):
             gone = db.session.execute(select(UsageStatement.person_id, UsageStatement.day, UsageStatement.kind)
                                       .where(UsageStatement.statement_id.in_(chunk))).all()
             for person_id, day, kind in gone:
@@ -252,7 +247,7 @@ def import_csv(data: bytes, *, today: date | None = None) -> int:
 def _csv_people(values: list[str]) -> dict[str, int]:
     wanted = sorted({v.lower() for v in values if v})
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         for pid, employee_id, email in db.session.execute(
                 select(Person.id, Person.employee_id, Person.email).where(
                     (func.lower(Person.employee_id).in_(chunk)) | (func.lower(Person.email).in_(chunk)))):
@@ -265,7 +260,7 @@ def _csv_people(values: list[str]) -> dict[str, int]:
 def usage_of(person_ids: list[int], since: date | None = None) -> dict[int, list[tuple[date, str, int]]]:
     """Each person's usage days (day, kind, count), oldest first."""
     found: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         query = select(UsageDay).where(UsageDay.person_id.in_(chunk))
         if since is not None:
             query = query.where(UsageDay.day >= since)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
-from adoption.bulk import upsert
+from adoption.bulk import chunks, upsert
 from adoption.models import UsageDay, UsageWeek
 from lms.extensions import db
 
@@ -49,7 +49,7 @@ def _bits(days) -> dict[tuple[int, date], int]:
 def used(days: set[tuple[int, date]]) -> None:
     """These (person, day) pairs now have CRM use (a count went up from the statements): set their bits."""
     rows = _bits(days)
-    for chunk in _chunks(sorted(rows)):
+    for chunk in chunks(sorted(rows), 1000):
         upsert("adoption_usage_week", COLUMNS, [(p, w, rows[(p, w)]) for p, w in chunk], pg_types=TYPES,
                conflict=("person_id", "week"), update=GROW)
 
@@ -58,7 +58,7 @@ def recount(days: set[tuple[int, date]]) -> None:
     """Recompute the rows these (person, day) pairs touch from the usage days (after a count went down or was
     replaced, so a day may have no use left); rows left with no day are deleted."""
     wanted = _bits(days)
-    for chunk in _chunks(sorted({p for p, _d in days})):
+    for chunk in chunks(sorted({p for p, _d in days}), 1000):
         keys = [key for key in wanted if key[0] in set(chunk)]
         low, high = min(w for _p, w in keys) - WEEK, max(w for _p, w in keys) + WEEK
         found = db.session.execute(
@@ -69,8 +69,3 @@ def recount(days: set[tuple[int, date]]) -> None:
         upsert("adoption_usage_week", COLUMNS, [(p, w, actual.get((p, w), 0)) for p, w in keys], pg_types=TYPES,
                conflict=("person_id", "week"), update="days = excluded.days")
         db.session.execute(delete(UsageWeek).where(UsageWeek.person_id.in_(chunk), UsageWeek.days == 0))
-
-
-def _chunks(values: list, size: int = 1000):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
