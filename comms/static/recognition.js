@@ -30,7 +30,7 @@
           .catch(function () { /* no suggestions: the field still takes a full name or an email */ });
       }, 200);
     });
-    if (input.value.trim().length >= 2) {  // typed before this script ran (a slow page): suggest for it now
+    if (input.value !== input.defaultValue) {  // typed before this script ran (a slow page): suggest for it now
       input.dispatchEvent(new Event("input"));
     }
   }

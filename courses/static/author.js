@@ -53,6 +53,7 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(update, 400);
     });
+    if (source.value !== source.defaultValue) { update(); }  // typed before this script ran (a slow page)
   }
 
   function questionTypes(form) {
